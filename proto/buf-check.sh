@@ -32,12 +32,13 @@ if ! git rev-parse --verify --quiet "$against^{commit}" >/dev/null 2>&1; then
 fi
 previous="target/buf-previous"
 rm -rf "$previous" && mkdir -p "$previous"
-if ! git archive "$against:proto" src/main/proto 2>/dev/null | tar -x -C "$previous"; then
+if ! git -C .. archive "$against:proto" src/main/proto 2>/dev/null | tar -x -C "$previous"; then
   echo "[buf] breaking: skipped ($against has no contracts yet)"
   exit 0
 fi
 cp buf.yaml "$previous/"
 mkdir -p "$previous/target" && cp -r target/proto-deps "$previous/target/"
-"$buf" build "$previous" -o target/buf-previous.binpb
-"$buf" breaking --against target/buf-previous.binpb --path src/main/proto/optimesh
+(cd "$previous" && "$buf" build --path src/main/proto/optimesh -o ../buf-previous.binpb)
+"$buf" build --path src/main/proto/optimesh -o target/buf-current.binpb
+"$buf" breaking target/buf-current.binpb --against target/buf-previous.binpb --exclude-imports
 echo "[buf] breaking: none against $against"
