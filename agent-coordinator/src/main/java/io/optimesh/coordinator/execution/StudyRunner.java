@@ -114,6 +114,7 @@ public final class StudyRunner implements AutoCloseable {
     ticker.shutdownNow();
     trialThreads.shutdownNow();
     try {
+      ticker.awaitTermination(5, TimeUnit.SECONDS);
       trialThreads.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -165,7 +166,6 @@ public final class StudyRunner implements AutoCloseable {
    * @throws StudyException NOT_FOUND, FAILED_PRECONDITION for a study that has ended
    */
   public Study stop(String studyId) {
-    List<String> runs = new ArrayList<>();
     Study study =
         logged(
             () ->
@@ -179,11 +179,7 @@ public final class StudyRunner implements AutoCloseable {
                                 .setStateReason("stopped by request")
                                 .build();
                         studies.record(studyId, StudyEnded.newBuilder().setStudy(stopped).build());
-                        for (Trial t : s.trials()) {
-                          if (t.getState() == TrialState.TRIAL_STATE_RUNNING) {
-                            runs.add(t.getRun());
-                          }
-                        }
+                        stopRunsOf(s);
                       } else if (s.state() != StudyState.STUDY_STATE_STOPPED) {
                         throw StudyException.wrongState(
                             "STUDY_ENDED",
@@ -191,9 +187,6 @@ public final class StudyRunner implements AutoCloseable {
                       }
                       return s.study();
                     }));
-    for (String run : runs) {
-      trialThreads.execute(() -> requestStop(run));
-    }
     reconcile(studyId);
     return study;
   }
@@ -330,6 +323,7 @@ public final class StudyRunner implements AutoCloseable {
             .setStateReason(reason)
             .build();
     studies.record(study.id(), StudyEnded.newBuilder().setStudy(ended).build());
+    stopRunsOf(study);
     samplers.remove(study.id());
     LOG.infof("%s ended %s: %s", study.name(), ended.getState(), reason);
   }
@@ -523,6 +517,20 @@ public final class StudyRunner implements AutoCloseable {
   }
 
   private record Snapshot(boolean studyRunning, Trial trial, StudySpec spec) {}
+
+  /** Asks the trainer, off the study's lock, to stop every run of the study still training. */
+  private void stopRunsOf(StudyAggregate study) {
+    for (Trial t : study.trials()) {
+      if (t.getState() == TrialState.TRIAL_STATE_RUNNING) {
+        String run = t.getRun();
+        try {
+          trialThreads.execute(() -> requestStop(run));
+        } catch (RejectedExecutionException e) {
+          // Shutting down: the next start stops it, since the study is no longer running.
+        }
+      }
+    }
+  }
 
   private void requestStop(String run) {
     stopRequested.add(run);

@@ -146,8 +146,8 @@ public final class StudyAggregate {
 
   private Optional<Trial> progressReported(TrialProgressReported e) {
     Trial t = existing(e.getTrial());
-    int n = t.getIntermediateValuesCount();
-    if (n > 0 && t.getIntermediateValues(n - 1).getStep() >= e.getValue().getStep()) {
+    if (t.getState() != TrialState.TRIAL_STATE_RUNNING
+        || lastReportedStep(t) >= e.getValue().getStep()) {
       return Optional.empty();
     }
     Trial reported = t.toBuilder().addIntermediateValues(e.getValue()).build();
