@@ -352,8 +352,10 @@ public final class StudyRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (StudyLogException e) {
-      LOG.warnf("%s: the study log refused an event (%s); taken up again on the next tick",
-          trialName, e.getMessage());
+      if (running) {
+        LOG.warnf("%s: the study log refused an event (%s); taken up again on the next tick",
+            trialName, e.getMessage());
+      }
     } catch (RuntimeException e) {
       LOG.errorf(e, "%s: unexpected failure; taken up again on the next tick", trialName);
     } finally {
