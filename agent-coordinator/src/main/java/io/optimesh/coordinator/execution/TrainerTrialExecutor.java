@@ -15,6 +15,7 @@ import io.optimesh.v1.WatchRunResponse;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -35,14 +36,23 @@ public class TrainerTrialExecutor implements TrialExecutor {
           Status.Code.CANCELLED);
 
   private final TrainerServiceGrpc.TrainerServiceBlockingStub trainer;
-  private final CoordinatorConfig config;
+  private final Duration callTimeout;
+  private final Duration pollInterval;
 
   @Inject
   public TrainerTrialExecutor(
       @GrpcClient("trainer") TrainerServiceGrpc.TrainerServiceBlockingStub trainer,
       CoordinatorConfig config) {
+    this(trainer, config.trainer().callTimeout(), config.trainer().pollInterval());
+  }
+
+  TrainerTrialExecutor(
+      TrainerServiceGrpc.TrainerServiceBlockingStub trainer,
+      Duration callTimeout,
+      Duration pollInterval) {
     this.trainer = trainer;
-    this.config = config;
+    this.callTimeout = callTimeout;
+    this.pollInterval = pollInterval;
   }
 
   @Override
@@ -99,7 +109,7 @@ public class TrainerTrialExecutor implements TrialExecutor {
       if (ended(r)) {
         return outcomeOf(r);
       }
-      Thread.sleep(config.trainer().pollInterval().toMillis());
+      Thread.sleep(pollInterval.toMillis());
     }
   }
 
@@ -125,7 +135,7 @@ public class TrainerTrialExecutor implements TrialExecutor {
   }
 
   private TrainerServiceGrpc.TrainerServiceBlockingStub unary() {
-    return trainer.withDeadlineAfter(config.trainer().callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    return trainer.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static long report(Run r, long reported, EvaluationListener listener) {

@@ -3,13 +3,20 @@ package io.optimesh.coordinator.execution;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.optimesh.v1.DivergenceEvidence;
 import io.optimesh.v1.Evaluation;
 import io.optimesh.v1.Run;
+import io.optimesh.v1.RunSpec;
 import io.optimesh.v1.RunState;
 import io.optimesh.v1.StepMetrics;
+import io.optimesh.v1.TrainerServiceGrpc;
 import io.optimesh.v1.TrialState;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TrainerTrialExecutorTest {
@@ -58,6 +65,31 @@ class TrainerTrialExecutorTest {
         .isEqualTo(TrialOutcome.ended(TrialState.TRIAL_STATE_FAILED, 307_200, "out of memory"));
     assertThat(TrainerTrialExecutor.outcomeOf(run(RunState.RUN_STATE_STOPPED).build()).state())
         .isEqualTo(TrialState.TRIAL_STATE_STOPPED);
+  }
+
+  @Test
+  void anUnreachableTrainerIsAFailureWorthRetrying() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", closedPort).usePlaintext().build();
+    try {
+      TrainerTrialExecutor executor =
+          new TrainerTrialExecutor(
+              TrainerServiceGrpc.newBlockingStub(channel), Duration.ofSeconds(5), Duration.ofMillis(10));
+      assertThatThrownBy(() -> executor.start("studies/s/trials/1/attempts/1", RunSpec.getDefaultInstance()))
+          .isInstanceOfSatisfying(TrialExecutionException.class, e -> {
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage()).startsWith("trainer CreateRun: UNAVAILABLE");
+          });
+      assertThatThrownBy(() -> executor.follow("runs/abc", (step, loss) -> {}))
+          .isInstanceOfSatisfying(TrialExecutionException.class, e -> assertThat(e.retryable()).isTrue());
+      assertThatThrownBy(() -> executor.stop("runs/abc"))
+          .isInstanceOfSatisfying(TrialExecutionException.class, e -> assertThat(e.retryable()).isTrue());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   @Test
