@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Streams a safetensors file of any size to disk. All tensors and the metadata are declared up front
@@ -59,10 +60,11 @@ public final class SafetensorsWriter implements AutoCloseable {
         List<TensorSpec> specs = List.copyOf(tensors);
         byte[] header = headerBytes(specs, metadata);
         Path absolute = target.toAbsolutePath();
-        Path temp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: its owner-only permissions would stick to the checkpoint after the rename.
+        Path temp = absolute.resolveSibling("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             ByteBuffer prefix = ByteBuffer.allocate(Header.LENGTH_PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             prefix.putLong(header.length).flip();
             writeFully(channel, prefix);
@@ -165,6 +167,21 @@ public final class SafetensorsWriter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             abort(e);
             throw e;
+        }
+    }
+
+    /**
+     * Discards the file being written: the temporary file is deleted, the target is left as it was, and
+     * {@link #close()} then does nothing. For callers that fail for reasons of their own mid-stream.
+     */
+    public void abort() {
+        if (finished) {
+            return;
+        }
+        IOException failure = new IOException("could not discard " + temp);
+        abort(failure);
+        if (failure.getSuppressed().length > 0) {
+            throw new UncheckedIOException(failure);
         }
     }
 

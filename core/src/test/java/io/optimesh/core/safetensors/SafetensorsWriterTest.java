@@ -181,6 +181,29 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void abortDiscardsTheFileAndKeepsThePreviousOne() throws IOException {
+        Path path = dir.resolve("aborted.safetensors");
+        SafetensorsWriter.write(path, List.of(Tensor.f32("a", new long[] {1}, new float[] {42f})), Map.of());
+        SafetensorsWriter w = SafetensorsWriter.create(path, List.of(new TensorSpec("a", DType.F32, new long[] {1})), Map.of());
+        w.writeFloats("a", new float[] {7f}, 0, 1);
+        w.abort();
+        w.close();
+        assertThat(files()).containsExactly(path);
+        try (SafetensorsFile f = SafetensorsFile.open(path)) {
+            assertThat(f.readFloats("a")).containsExactly(42f);
+        }
+        assertThatThrownBy(() -> w.writeFloats("a", new float[] {7f}, 0, 1)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void committedFileGetsTheSamePermissionsAsAnyNewFile() throws IOException {
+        Path plain = Files.write(dir.resolve("plain.bin"), new byte[] {1});
+        Path path = dir.resolve("perms.safetensors");
+        SafetensorsWriter.write(path, List.of(Tensor.f32("a", new long[] {1}, new float[] {1f})), Map.of());
+        assertThat(Files.getPosixFilePermissions(path)).isEqualTo(Files.getPosixFilePermissions(plain));
+    }
+
+    @Test
     void writingOutOfOrderFails() throws IOException {
         SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("order.safetensors"), List.of(
                 new TensorSpec("a", DType.U8, new long[] {1}), new TensorSpec("b", DType.U8, new long[] {1})), Map.of());
