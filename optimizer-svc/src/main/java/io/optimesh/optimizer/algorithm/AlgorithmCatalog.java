@@ -5,12 +5,12 @@ import java.util.List;
 /** The algorithms this service implements, in the order ListAlgorithms returns them. */
 public final class AlgorithmCatalog {
 
-  private static final List<Algorithm> ALGORITHMS =
-      List.of(new Sgd(), new Momentum(), Adam.adam(), Adam.adamW());
+    private static final List<Algorithm> ALGORITHMS =
+            List.of(new Sgd(), new Momentum(), Adam.adam(), Adam.adamW());
 
-  private AlgorithmCatalog() {}
+    private AlgorithmCatalog() {}
 
-  public static List<Algorithm> all() {
-    return ALGORITHMS;
-  }
+    public static List<Algorithm> all() {
+        return ALGORITHMS;
+    }
 }

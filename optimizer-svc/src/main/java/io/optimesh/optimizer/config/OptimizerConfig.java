@@ -6,18 +6,18 @@ import io.smallrye.config.ConfigMapping;
 @ConfigMapping(prefix = "optimesh.optimizer")
 public interface OptimizerConfig {
 
-  /** Limits on one EvaluateSchedule answer. */
-  ScheduleLimits schedule();
+    /** Limits on one EvaluateSchedule answer. */
+    ScheduleLimits schedule();
 
-  interface ScheduleLimits {
+    interface ScheduleLimits {
 
-    /**
-     * The most learning rates one response returns. 250000 keeps a response under the 4 MiB a gRPC
-     * client accepts by default; longer schedules are read by listing the steps wanted.
-     */
-    int maxReturnedSteps();
+        /**
+         * The most learning rates one response returns. 250000 keeps a response under the 4 MiB a
+         * gRPC client accepts by default; longer schedules are read by listing the steps wanted.
+         */
+        int maxReturnedSteps();
 
-    /** The longest schedule evaluated: its summary reads every step (about 10 ns each). */
-    long maxTotalSteps();
-  }
+        /** The longest schedule evaluated: its summary reads every step (about 10 ns each). */
+        long maxTotalSteps();
+    }
 }
