@@ -149,6 +149,11 @@ public final class AdamW implements ParameterUpdate {
     }
 
     @Override
+    public String name() {
+        return "adamw";
+    }
+
+    @Override
     public long updates() {
         return updates;
     }

@@ -31,6 +31,9 @@ public interface ParameterUpdate extends AutoCloseable {
      */
     Stats apply(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double learningRate);
 
+    /** The algorithm's name, recorded with checkpoints of its state (for example {@code adamw}). */
+    String name();
+
     /** Updates applied so far (restored with the state on resume). */
     long updates();
 

@@ -11,6 +11,8 @@ package io.optimesh.trainer.training;
  * @param evalEvery evaluate after every this many steps (0: only at the end)
  * @param metricsBatch step metrics delivered to the listener per call
  * @param divergenceFactor a loss above this multiple of the best loss so far means divergence
+ * @param checkpointEvery save a checkpoint after every this many steps, after the last one and
+ *     when stopped (0: never)
  */
 public record TrainingConfig(
         long steps,
@@ -20,7 +22,8 @@ public record TrainingConfig(
         double gradClip,
         int evalEvery,
         int metricsBatch,
-        double divergenceFactor) {
+        double divergenceFactor,
+        int checkpointEvery) {
 
     public TrainingConfig {
         require(steps > 0, "steps must be positive");
@@ -30,11 +33,12 @@ public record TrainingConfig(
         require(evalEvery >= 0, "evalEvery must not be negative");
         require(metricsBatch > 0, "metricsBatch must be positive");
         require(divergenceFactor > 1 && Double.isFinite(divergenceFactor), "divergenceFactor must be finite and above 1");
+        require(checkpointEvery >= 0, "checkpointEvery must not be negative");
     }
 
-    /** Clip at 1.0, evaluate only at the end, metrics in batches of 10, divergence factor 3. */
+    /** Clip at 1.0, evaluate only at the end, metrics in batches of 10, divergence factor 3, no checkpoints. */
     public static TrainingConfig of(long steps, int microBatchRows, int accumulation, long seed) {
-        return new TrainingConfig(steps, microBatchRows, accumulation, seed, 1.0, 0, 10, 3.0);
+        return new TrainingConfig(steps, microBatchRows, accumulation, seed, 1.0, 0, 10, 3.0, 0);
     }
 
     /** Rows per optimizer step. */
@@ -43,19 +47,28 @@ public record TrainingConfig(
     }
 
     public TrainingConfig withGradClip(double value) {
-        return new TrainingConfig(steps, microBatchRows, accumulation, seed, value, evalEvery, metricsBatch, divergenceFactor);
+        return new TrainingConfig(
+                steps, microBatchRows, accumulation, seed, value, evalEvery, metricsBatch, divergenceFactor, checkpointEvery);
     }
 
     public TrainingConfig withEvalEvery(int value) {
-        return new TrainingConfig(steps, microBatchRows, accumulation, seed, gradClip, value, metricsBatch, divergenceFactor);
+        return new TrainingConfig(
+                steps, microBatchRows, accumulation, seed, gradClip, value, metricsBatch, divergenceFactor, checkpointEvery);
     }
 
     public TrainingConfig withMetricsBatch(int value) {
-        return new TrainingConfig(steps, microBatchRows, accumulation, seed, gradClip, evalEvery, value, divergenceFactor);
+        return new TrainingConfig(
+                steps, microBatchRows, accumulation, seed, gradClip, evalEvery, value, divergenceFactor, checkpointEvery);
+    }
+
+    public TrainingConfig withCheckpointEvery(int value) {
+        return new TrainingConfig(
+                steps, microBatchRows, accumulation, seed, gradClip, evalEvery, metricsBatch, divergenceFactor, value);
     }
 
     public TrainingConfig withSteps(long value) {
-        return new TrainingConfig(value, microBatchRows, accumulation, seed, gradClip, evalEvery, metricsBatch, divergenceFactor);
+        return new TrainingConfig(
+                value, microBatchRows, accumulation, seed, gradClip, evalEvery, metricsBatch, divergenceFactor, checkpointEvery);
     }
 
     private static void require(boolean condition, String message) {

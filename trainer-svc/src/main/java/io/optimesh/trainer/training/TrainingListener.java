@@ -16,4 +16,7 @@ public interface TrainingListener {
 
     /** An evaluation; metrics of the steps before it have already been delivered. */
     default void onEvaluation(Evaluation evaluation) {}
+
+    /** A checkpoint was saved; metrics and evaluations up to its step have been delivered. */
+    default void onCheckpoint(CheckpointSink.Saved saved) {}
 }

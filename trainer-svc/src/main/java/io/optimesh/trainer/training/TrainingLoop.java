@@ -45,9 +45,21 @@ public final class TrainingLoop {
     private final LongToDoubleFunction learningRate;
     private final TrainingConfig config;
     private final TrainingListener listener;
+    private final CheckpointSink checkpoints;
 
+    /** A loop without checkpoints ({@code config.checkpointEvery()} must be 0). */
     public TrainingLoop(Gpt model, ParameterUpdate optimizer, BatchSampler sampler, Evaluator evaluator,
             LongToDoubleFunction learningRate, TrainingConfig config, TrainingListener listener) {
+        this(model, optimizer, sampler, evaluator, learningRate, config, listener, null);
+    }
+
+    /** A loop that saves checkpoints through {@code checkpoints} as {@code config.checkpointEvery()} asks. */
+    public TrainingLoop(Gpt model, ParameterUpdate optimizer, BatchSampler sampler, Evaluator evaluator,
+            LongToDoubleFunction learningRate, TrainingConfig config, TrainingListener listener,
+            CheckpointSink checkpoints) {
+        if (config.checkpointEvery() > 0 && checkpoints == null) {
+            throw new IllegalArgumentException("checkpointEvery is set but there is nowhere to save checkpoints");
+        }
         if (sampler.rowsPerStep() != config.rowsPerStep()) {
             throw new IllegalArgumentException("the sampler draws " + sampler.rowsPerStep()
                     + " rows per step, the config needs " + config.rowsPerStep());
@@ -63,6 +75,7 @@ public final class TrainingLoop {
         this.learningRate = learningRate;
         this.config = config;
         this.listener = listener;
+        this.checkpoints = checkpoints;
     }
 
     /** Runs a fresh run: steps 0 … {@code config.steps() − 1}. */
@@ -89,9 +102,13 @@ public final class TrainingLoop {
         List<StepMetrics> pending = new ArrayList<>(config.metricsBatch());
         Evaluation lastEvaluation = null;
         double lastLoss = Double.NaN;
+        long lastCheckpoint = startStep;
         for (long step = startStep; step < config.steps(); step++) {
             if (stopRequested.getAsBoolean()) {
                 flush(pending);
+                if (config.checkpointEvery() > 0 && lastCheckpoint != step) {
+                    checkpoint(step, step * tokensPerStep, detector, lastLoss, lastEvaluation);
+                }
                 return new TrainingOutcome(TrainingOutcome.Status.STOPPED, step, step * tokensPerStep, lastLoss,
                         lastEvaluation, null, elapsed(started));
             }
@@ -118,6 +135,11 @@ public final class TrainingLoop {
                 flush(pending);
                 lastEvaluation = evaluator.evaluate(model, step + 1);
                 listener.onEvaluation(lastEvaluation);
+            }
+            if (config.checkpointEvery() > 0 && (last || (step + 1) % config.checkpointEvery() == 0)) {
+                flush(pending);
+                checkpoint(step + 1, (step + 1) * tokensPerStep, detector, lastLoss, lastEvaluation);
+                lastCheckpoint = step + 1;
             }
         }
         flush(pending);
@@ -176,6 +198,13 @@ public final class TrainingLoop {
                 return new StepResult(loss, gradNorm, clipped, stats, null);
             }
         }
+    }
+
+    private void checkpoint(long step, long tokensSeen, DivergenceDetector detector, double lastLoss,
+            Evaluation lastEvaluation) {
+        TrainingState state = new TrainingState(step, config.seed(), tokensSeen, detector.bestLoss(), lastLoss,
+                lastEvaluation, model, optimizer);
+        listener.onCheckpoint(checkpoints.save(state));
     }
 
     private void flush(List<StepMetrics> pending) {

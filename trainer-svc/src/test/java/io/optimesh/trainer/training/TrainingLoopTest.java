@@ -237,6 +237,11 @@ class TrainingLoopTest {
         }
 
         @Override
+        public String name() {
+            return "sgd";
+        }
+
+        @Override
         public long updates() {
             return updates;
         }
