@@ -22,7 +22,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * A decoder-only GPT written functionally on DJL NDArrays: the parameters are plain arrays that
@@ -150,6 +152,12 @@ public final class Gpt implements AutoCloseable {
             specs.add(new ParameterSpec("lm_head.weight", new Shape(config.vocabSize(), d), true));
         }
         return List.copyOf(specs);
+    }
+
+    /** Names of the parameters weight decay applies to: the matmul weights, not embeddings, norms or biases. */
+    public static Set<String> decayedParameters(GptConfig config) {
+        return parameterSpecs(config).stream().filter(ParameterSpec::decays).map(ParameterSpec::name)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     public GptConfig config() {

@@ -17,9 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.LongToDoubleFunction;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -204,9 +202,7 @@ class TrainingLoopTest {
 
         Run(TrainingConfig config, LongToDoubleFunction schedule, TrainingListener listener, ParameterUpdate update) {
             model = Gpt.initialize(TINY, config.seed(), root);
-            Set<String> decayed = Gpt.parameterSpecs(TINY).stream().filter(Gpt.ParameterSpec::decays)
-                    .map(Gpt.ParameterSpec::name).collect(Collectors.toSet());
-            adamw = new AdamW(AdamW.Settings.defaults(), model.parameters(), decayed, root);
+            adamw = new AdamW(AdamW.Settings.defaults(), model.parameters(), Gpt.decayedParameters(TINY), root);
             BatchSampler sampler = new BatchSampler(EUROPARL, TINY.context(), config.rowsPerStep(), config.seed());
             loop = new TrainingLoop(model, update == null ? adamw : update, sampler, EVALUATOR, schedule, config,
                     listener);
