@@ -2,6 +2,7 @@ package io.optimesh.coordinator.config;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -11,10 +12,10 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class StudyLogReadiness implements HealthCheck {
 
-  @Inject StudyLogRecovery recovery;
+    @Inject StudyLogRecovery recovery;
 
-  @Override
-  public HealthCheckResponse call() {
-    return HealthCheckResponse.named("study-log").status(recovery.recovered()).build();
-  }
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("study-log").status(recovery.recovered()).build();
+    }
 }

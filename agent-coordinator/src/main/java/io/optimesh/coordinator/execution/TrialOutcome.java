@@ -1,6 +1,7 @@
 package io.optimesh.coordinator.execution;
 
 import io.optimesh.v1.TrialState;
+
 import java.util.OptionalDouble;
 
 /**
@@ -12,14 +13,14 @@ import java.util.OptionalDouble;
  * @param reason why, in a few words (empty for success)
  */
 public record TrialOutcome(
-    TrialState state, OptionalDouble objective, long computeTokens, String reason) {
+        TrialState state, OptionalDouble objective, long computeTokens, String reason) {
 
-  public static TrialOutcome succeeded(double objective, long computeTokens) {
-    return new TrialOutcome(
-        TrialState.TRIAL_STATE_SUCCEEDED, OptionalDouble.of(objective), computeTokens, "");
-  }
+    public static TrialOutcome succeeded(double objective, long computeTokens) {
+        return new TrialOutcome(
+                TrialState.TRIAL_STATE_SUCCEEDED, OptionalDouble.of(objective), computeTokens, "");
+    }
 
-  public static TrialOutcome ended(TrialState state, long computeTokens, String reason) {
-    return new TrialOutcome(state, OptionalDouble.empty(), computeTokens, reason);
-  }
+    public static TrialOutcome ended(TrialState state, long computeTokens, String reason) {
+        return new TrialOutcome(state, OptionalDouble.empty(), computeTokens, reason);
+    }
 }

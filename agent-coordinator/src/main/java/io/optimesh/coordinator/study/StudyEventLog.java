@@ -1,6 +1,7 @@
 package io.optimesh.coordinator.study;
 
 import com.google.protobuf.Message;
+
 import java.time.Instant;
 
 /**
@@ -9,12 +10,12 @@ import java.time.Instant;
  */
 public interface StudyEventLog {
 
-  /**
-   * Appends one event to a study's log and returns once the log holds it durably.
-   *
-   * @param time when the event happened; it travels with the event (the CloudEvents time) so that
-   *     a replay rebuilds the same timestamps
-   * @throws StudyLogException when the log cannot take the event
-   */
-  void append(String studyId, Message event, Instant time);
+    /**
+     * Appends one event to a study's log and returns once the log holds it durably.
+     *
+     * @return the time the log recorded for the event, which a replay reads back with it, so that
+     *     live and replayed studies carry the same timestamps
+     * @throws StudyLogException when the log cannot take the event
+     */
+    Instant append(String studyId, Message event);
 }

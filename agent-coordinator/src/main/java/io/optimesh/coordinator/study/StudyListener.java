@@ -1,7 +1,9 @@
 package io.optimesh.coordinator.study;
 
 import com.google.protobuf.Message;
+
 import io.optimesh.v1.Trial;
+
 import java.util.Optional;
 
 /**
@@ -10,5 +12,5 @@ import java.util.Optional;
  */
 public interface StudyListener {
 
-  void applied(StudyAggregate study, Message event, Optional<Trial> changedTrial);
+    void applied(StudyAggregate study, Message event, Optional<Trial> changedTrial);
 }

@@ -1,6 +1,7 @@
 package io.optimesh.coordinator.study;
 
 import com.google.protobuf.Message;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,30 +12,32 @@ import java.util.List;
  */
 public final class InMemoryStudyEventLog implements StudyEventLog {
 
-  /** One appended event. */
-  public record Entry(String studyId, Message event, Instant time) {}
+    /** One appended event. */
+    public record Entry(String studyId, Message event, Instant time) {}
 
-  private final List<Entry> entries = new ArrayList<>();
+    private final List<Entry> entries = new ArrayList<>();
 
-  @Override
-  public synchronized void append(String studyId, Message event, Instant time) {
-    entries.add(new Entry(studyId, event, time));
-  }
-
-  public synchronized List<Entry> entries() {
-    return List.copyOf(entries);
-  }
-
-  /** The events of one study, in order. */
-  public synchronized List<Message> events(String studyId) {
-    return entries.stream().filter(e -> e.studyId().equals(studyId)).map(Entry::event).toList();
-  }
-
-  /** A fresh set of studies rebuilt from everything appended so far. */
-  public Studies replayInto(Studies studies) {
-    for (Entry e : entries()) {
-      studies.replay(e.studyId(), e.event(), e.time());
+    @Override
+    public synchronized Instant append(String studyId, Message event) {
+        Instant time = Instant.now();
+        entries.add(new Entry(studyId, event, time));
+        return time;
     }
-    return studies;
-  }
+
+    public synchronized List<Entry> entries() {
+        return List.copyOf(entries);
+    }
+
+    /** The events of one study, in order. */
+    public synchronized List<Message> events(String studyId) {
+        return entries.stream().filter(e -> e.studyId().equals(studyId)).map(Entry::event).toList();
+    }
+
+    /** A fresh set of studies rebuilt from everything appended so far. */
+    public Studies replayInto(Studies studies) {
+        for (Entry e : entries()) {
+            studies.replay(e.studyId(), e.event(), e.time());
+        }
+        return studies;
+    }
 }

@@ -1,9 +1,11 @@
 package io.optimesh.coordinator.testing;
 
 import io.optimesh.coordinator.execution.AnalyticTrialExecutor;
+
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Singleton;
+
 import java.time.Duration;
 
 /**
@@ -15,7 +17,7 @@ import java.time.Duration;
 @Singleton
 public class AnalyticTrainer extends AnalyticTrialExecutor {
 
-  public AnalyticTrainer() {
-    super(Duration.ofMillis(300));
-  }
+    public AnalyticTrainer() {
+        super(Duration.ofMillis(300));
+    }
 }
