@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 /** A curve, or the file it came from, was refused; every reason is listed. */
 public final class CurveValidationException extends IllegalArgumentException {
 
+    private static final long serialVersionUID = 1L;
     private static final int LISTED = 10;
 
     private final transient List<CurveViolation> violations;
