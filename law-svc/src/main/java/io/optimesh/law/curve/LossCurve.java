@@ -135,11 +135,6 @@ public final class LossCurve {
         return min;
     }
 
-    /** The same curve renamed, e.g. to tell apart curves of the same schedule for different models. */
-    public LossCurve withName(String newName) {
-        return new LossCurve(Objects.requireNonNull(newName, "newName"), steps, losses, lrs);
-    }
-
     @Override
     public String toString() {
         return "LossCurve[" + name + ", " + steps.length + " points, steps " + steps[0] + ".." + lastStep() + "]";

@@ -33,8 +33,4 @@ public record Parameter(String name, double lower, double upper, double startLow
     public static Parameter log(String name, double lower, double upper, double startLower, double startUpper) {
         return new Parameter(name, lower, upper, startLower, startUpper, true);
     }
-
-    public boolean contains(double value) {
-        return value >= lower && value <= upper;
-    }
 }

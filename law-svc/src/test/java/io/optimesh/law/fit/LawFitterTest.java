@@ -118,6 +118,10 @@ class LawFitterTest {
         assertThat(fitted.noise()).isCloseTo(0.003, within(0.0006));
         assertThat(prediction.coverage(data.get(0).losses())).isBetween(0.9, 0.99);
         double[] se = fitted.standardErrors();
+        double[][] covariance = fitted.covariance();
+        assertThat(covariance[2][2]).isCloseTo(se[2] * se[2], within(1e-18));
+        assertThat(covariance[0][2]).isCloseTo(covariance[2][0], within(1e-18));
+        assertThat(fitted.value("alpha")).isEqualTo(fitted.values()[2]);
         for (int j = 0; j < truth.length; j++) {
             assertThat(se[j]).isPositive();
             assertThat(Math.abs(fitted.values()[j] - truth[j])).isLessThan(4 * se[j]);
