@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** Brings the local mesh up, reports on it and takes it down; what the up/down/status commands do. */
@@ -184,9 +186,7 @@ public final class Mesh {
     private void startBroker(MeshPlan plan, Started started) {
         out.println("Starting Kafka (KRaft) on " + plan.bootstrapServers() + " ...");
         out.flush();
-        ProcessHandle broker = MeshBroker.start(plan);
-        started.add(MeshState.Entry.of(MeshPlan.KAFKA, broker, plan.kafkaPort(), List.of(plan.controllerPort())),
-                broker);
+        started.launch(MeshPlan.KAFKA, plan.kafkaPort(), List.of(plan.controllerPort()), () -> MeshBroker.start(plan));
     }
 
     private void startServices(MeshPlan plan, Started started) {
@@ -196,15 +196,17 @@ public final class Mesh {
         out.flush();
         for (MeshService service : plan.services()) {
             Path log = plan.layout().logFile(service.id());
-            try {
-                keepPrevious(log);
-                Process process = Processes.startDetached(plan.command(service, java), plan.environment(service),
-                        plan.layout().stateDir(), log);
-                ProcessHandle handle = process.toHandle();
-                started.add(MeshState.Entry.of(service.id(), handle, plan.port(service), List.of()), handle);
-            } catch (IOException e) {
-                throw new MeshException("cannot start " + service.id() + ": " + e.getMessage(), e);
-            }
+            started.launch(service.id(), plan.port(service), List.of(), () -> {
+                try {
+                    keepPrevious(log);
+                    Process process = Processes.startDetached(plan.command(service, java),
+                            plan.environment(service), plan.layout().stateDir(), log);
+                    started.children.put(service.id(), process);
+                    return process.toHandle();
+                } catch (IOException e) {
+                    throw new MeshException("cannot start " + service.id() + ": " + e.getMessage(), e);
+                }
+            });
         }
     }
 
@@ -220,8 +222,10 @@ public final class Mesh {
             }
             while (!pending.isEmpty()) {
                 for (MeshService s : List.copyOf(pending)) {
-                    if (!started.handle(s.id()).isAlive()) {
-                        throw failure(plan, s, "exited before it became healthy");
+                    started.requireNotAborted();
+                    Process process = started.children.get(s.id());
+                    if (!process.isAlive()) {
+                        throw failure(plan, s, "exited with code " + process.exitValue() + " before it became healthy");
                     }
                     GrpcHealth.Result result = clients.get(s).check(HEALTH_DEADLINE);
                     last.put(s, result);
@@ -334,33 +338,61 @@ public final class Mesh {
         private final MeshLayout layout;
         private MeshState state;
         private final Map<String, ProcessHandle> handles = new LinkedHashMap<>();
-        private boolean aborted;
+        /** The services, started by this JVM, whose exit codes it can read. */
+        final Map<String, Process> children = new ConcurrentHashMap<>();
+        private volatile boolean aborted;
+        private boolean stopped;
 
         Started(MeshLayout layout, String bootstrapServers) {
             this.layout = layout;
             this.state = MeshState.started(layout, bootstrapServers);
         }
 
-        synchronized void add(MeshState.Entry entry, ProcessHandle handle) {
-            handles.put(entry.name(), handle);
-            state = state.with(entry);
+        /**
+         * Starts one process and records it, under the same lock as {@link #abort()}: a process is
+         * either never started or recorded before an abort stops everything recorded.
+         */
+        synchronized void launch(String name, int port, List<Integer> otherPorts, Supplier<ProcessHandle> start) {
+            requireNotAborted();
+            ProcessHandle handle;
+            try {
+                handle = start.get();
+            } catch (RuntimeException e) {
+                // A start that failed because the JVM began shutting down is an interruption, not a fault.
+                requireNotAborted();
+                throw e;
+            }
+            handles.put(name, handle);
+            state = state.with(MeshState.Entry.of(name, handle, port, otherPorts));
             state.write(layout.meshFile());
         }
 
-        synchronized ProcessHandle handle(String name) {
-            return handles.get(name);
+        void requireNotAborted() {
+            if (aborted) {
+                throw new MeshException("stopped while the mesh was starting; everything started was stopped again");
+            }
         }
 
         synchronized MeshState state() {
             return state;
         }
 
-        /** Stops services, then the broker, and forgets them; safe to call twice. */
-        synchronized void abort() {
-            if (aborted || handles.isEmpty()) {
-                return;
-            }
+        /**
+         * Stops services, then the broker, and forgets them; safe to call twice. The flag is set before
+         * taking the lock so that a start in progress, which holds it, sees it as soon as it finishes.
+         */
+        void abort() {
             aborted = true;
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
+                stopped = true;
+                stopAll();
+            }
+        }
+
+        private void stopAll() {
             List<ProcessHandle> services = new ArrayList<>();
             handles.forEach((name, h) -> {
                 if (!MeshPlan.KAFKA.equals(name)) {

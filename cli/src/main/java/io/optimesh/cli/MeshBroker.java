@@ -21,7 +21,7 @@ final class MeshBroker {
                     .start();
         } catch (RuntimeException e) {
             throw new MeshException("the Kafka broker did not start on " + plan.bootstrapServers() + ": "
-                    + e.getMessage() + "\nIf its data comes from another Kafka version or is damaged, remove "
+                    + e.getMessage() + "\nIf the log shows its data is damaged or from another Kafka version, remove "
                     + plan.layout().kafkaDir() + " and run up again.", e);
         }
         long pid = broker.detach();

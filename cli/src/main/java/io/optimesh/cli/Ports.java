@@ -33,24 +33,24 @@ public final class Ports {
         }
     }
 
-    /** Fails with one line per taken port, naming who holds it and what to do. */
+    /** Fails with one line per taken port, naming who holds it, and a last line saying what to do. */
     public static void requireFree(Map<String, Integer> ports) {
         List<String> problems = new ArrayList<>();
         ports.forEach((name, port) -> {
             if (!isFree(port)) {
-                problems.add(inUseMessage(name, port));
+                problems.add(inUse(name, port));
             }
         });
         if (!problems.isEmpty()) {
+            problems.add("Is a mesh already up? run ./optimesh down. Otherwise stop " + (problems.size() == 1
+                    ? "that process" : "those processes") + " or move the mesh with --base-port / --kafka-port.");
             throw new MeshException(String.join("\n", problems));
         }
     }
 
-    static String inUseMessage(String name, int port) {
-        String holder = holder(port).map(p -> " by pid " + p.pid() + describe(p)).orElse("");
-        return "port " + port + " is in use" + holder + " (is a mesh already up? run ./optimesh down)"
-                + "; " + name + " needs it. Otherwise stop that process or move the mesh with --base-port"
-                + " / --kafka-port.";
+    static String inUse(String name, int port) {
+        return "port " + port + " is in use" + holder(port).map(p -> " by pid " + p.pid() + describe(p)).orElse("")
+                + "; " + name + " needs it.";
     }
 
     /**
@@ -115,7 +115,7 @@ public final class Ports {
     private static String describe(ProcessHandle process) {
         return process.info().commandLine()
                 .or(() -> process.info().command())
-                .map(cmd -> " (" + (cmd.length() > 100 ? cmd.substring(0, 97) + "..." : cmd) + ")")
+                .map(cmd -> " (" + (cmd.length() > 80 ? cmd.substring(0, 77) + "..." : cmd) + ")")
                 .orElse("");
     }
 }

@@ -45,7 +45,7 @@ class MeshTest {
                     port - MeshService.OPTIMIZER.portOffset(), PortsTest.freePort());
             assertThatThrownBy(() -> mesh.up(plan, Duration.ofSeconds(5)))
                     .hasMessageStartingWith("port " + port + " is in use by pid " + ProcessHandle.current().pid())
-                    .hasMessageContaining("(is a mesh already up? run ./optimesh down)");
+                    .hasMessageContaining("Is a mesh already up? run ./optimesh down.");
         }
         assertThat(home.resolve(".optimesh/mesh.json")).doesNotExist();
         assertThat(home.resolve(".optimesh/kafka")).doesNotExist();

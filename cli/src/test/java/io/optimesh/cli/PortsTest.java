@@ -25,9 +25,10 @@ class PortsTest {
             ports.put("trainer-svc", port);
             assertThatThrownBy(() -> Ports.requireFree(ports))
                     .isInstanceOf(MeshException.class)
-                    .hasMessageStartingWith("port " + port + " is in use by pid " + ProcessHandle.current().pid())
-                    .hasMessageContaining("(is a mesh already up? run ./optimesh down)")
-                    .hasMessageContaining("trainer-svc needs it")
+                    .hasMessageStartingWith("port " + port + " is in use by pid " + ProcessHandle.current().pid() + " (")
+                    .hasMessageContaining("; trainer-svc needs it.\n")
+                    .hasMessageEndingWith("Is a mesh already up? run ./optimesh down. Otherwise stop that process or"
+                            + " move the mesh with --base-port / --kafka-port.")
                     .hasMessageNotContaining("kafka needs it");
         }
         assertThat(Ports.isFree(port)).isTrue();
@@ -43,7 +44,8 @@ class PortsTest {
             assertThatThrownBy(() -> Ports.requireFree(ports))
                     .hasMessageContaining("port " + a.getLocalPort() + " is in use")
                     .hasMessageContaining("port " + b.getLocalPort() + " is in use")
-                    .satisfies(e -> assertThat(e.getMessage().lines()).hasSize(2));
+                    .hasMessageContaining("Otherwise stop those processes")
+                    .satisfies(e -> assertThat(e.getMessage().lines()).hasSize(3));
         }
     }
 
