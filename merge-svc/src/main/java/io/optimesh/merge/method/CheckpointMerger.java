@@ -1,0 +1,231 @@
+package io.optimesh.merge.method;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.optimesh.core.safetensors.SafetensorsFile;
+import io.optimesh.core.safetensors.SafetensorsWriter;
+import io.optimesh.core.safetensors.TensorInfo;
+import io.optimesh.core.safetensors.TensorSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Merges safetensors checkpoints tensor by tensor, chunk by chunk, so that memory stays bounded by
+ * {@code (inputs + 1) * chunkElements} values whatever the size of the model or of its largest tensor.
+ *
+ * <p>Every input must hold the same tensor names with the same dtypes and shapes. Floating-point
+ * tensors (F16, BF16, F32, F64) are combined by the method and keep their dtype; any other tensor
+ * (integer, boolean, FP8 buffers such as step counters or masks) is carried over when it is identical
+ * in every input, and is an error otherwise. The output lists the tensors in the first input's order.
+ *
+ * <p>The output's {@code __metadata__} holds the entries every input shares (so {@code format: pt}
+ * survives) and the provenance: {@code optimesh.merge.method}, {@code optimesh.merge.inputs} (a JSON array
+ * of the inputs' URIs) and each method parameter as {@code optimesh.merge.<name>} (JSON).
+ */
+public final class CheckpointMerger {
+
+    /** Prefix of the provenance keys; inputs' own provenance is not inherited by their merge. */
+    public static final String PROVENANCE_PREFIX = "optimesh.merge.";
+    public static final String METHOD_KEY = PROVENANCE_PREFIX + "method";
+    public static final String INPUTS_KEY = PROVENANCE_PREFIX + "inputs";
+
+    /** 256 Ki elements: 2 MiB of doubles per input. */
+    public static final int DEFAULT_CHUNK_ELEMENTS = 1 << 18;
+
+    private static final JsonMapper JSON = new JsonMapper();
+
+    private final int chunkElements;
+
+    public CheckpointMerger() {
+        this(DEFAULT_CHUNK_ELEMENTS);
+    }
+
+    public CheckpointMerger(int chunkElements) {
+        if (chunkElements < 1) {
+            throw new IllegalArgumentException("chunkElements must be positive, got " + chunkElements);
+        }
+        this.chunkElements = chunkElements;
+    }
+
+    /**
+     * Writes the merge of {@code inputs} by {@code method} to {@code output}, atomically: on any failure
+     * nothing is left at {@code output} (or what was there stays).
+     *
+     * @throws IncompatibleCheckpointsException if the inputs do not hold the same tensors
+     * @throws io.optimesh.core.safetensors.SafetensorsFormatException if an input is not a valid file
+     */
+    public MergeResult merge(List<Path> inputs, Path output, ElementwiseMerge method) throws IOException {
+        Objects.requireNonNull(output, "output");
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("a merge needs at least one checkpoint");
+        }
+        if (inputs.size() != method.arity()) {
+            throw new IllegalArgumentException(method.name() + " merge of " + method.arity() + " checkpoints was given "
+                    + inputs.size() + ": " + inputs);
+        }
+        try (OpenInputs open = OpenInputs.open(inputs)) {
+            List<TensorInfo> tensors = checkCompatible(open.files);
+            Map<String, String> metadata = metadata(open.files, method);
+            return write(open.files, tensors, output, method, metadata);
+        }
+    }
+
+    private MergeResult write(List<SafetensorsFile> files, List<TensorInfo> tensors, Path output,
+            ElementwiseMerge method, Map<String, String> metadata) throws IOException {
+        List<TensorSpec> specs = tensors.stream().map(TensorInfo::spec).toList();
+        SafetensorsWriter writer = SafetensorsWriter.create(output, specs, metadata);
+        try {
+            int combined = 0;
+            long elements = 0;
+            for (TensorInfo t : tensors) {
+                if (t.dtype().isFloatingPoint()) {
+                    combine(files, t, method, writer);
+                    combined++;
+                } else {
+                    carryOver(files, t, method, writer);
+                }
+                elements += t.elementCount();
+            }
+            writer.close();
+            return new MergeResult(output, tensors.size(), combined, elements, metadata);
+        } catch (IOException | RuntimeException e) {
+            writer.abort();
+            throw e;
+        }
+    }
+
+    private void combine(List<SafetensorsFile> files, TensorInfo t, ElementwiseMerge method, SafetensorsWriter writer)
+            throws IOException {
+        long n = t.elementCount();
+        int chunk = (int) Math.min(chunkElements, n);
+        double[][] in = new double[files.size()][chunk];
+        double[] out = new double[chunk];
+        for (long start = 0; start < n; start += chunk) {
+            int len = (int) Math.min(chunk, n - start);
+            for (int i = 0; i < files.size(); i++) {
+                files.get(i).readDoubles(t.name(), start, in[i], 0, len);
+            }
+            method.combine(in, len, out);
+            writer.writeDoubles(t.name(), out, 0, len);
+        }
+    }
+
+    /** Non-floating tensors have no meaningful average; they pass through only when all inputs agree. */
+    private void carryOver(List<SafetensorsFile> files, TensorInfo t, ElementwiseMerge method, SafetensorsWriter writer)
+            throws IOException {
+        long size = t.byteSize();
+        long chunkBytes = (long) chunkElements * t.dtype().byteSize();
+        for (long start = 0; start < size; start += chunkBytes) {
+            int len = (int) Math.min(chunkBytes, size - start);
+            ByteBuffer first = files.get(0).read(t.name(), start, len);
+            for (int i = 1; i < files.size(); i++) {
+                if (!files.get(i).read(t.name(), start, len).equals(first)) {
+                    throw new IncompatibleCheckpointsException(t.name(), "tensor '" + t.name() + "' is " + t.dtype()
+                            + ", which a " + method.name() + " merge carries over only when every input holds the same"
+                            + " values, but " + files.get(i).path() + " differs from " + files.get(0).path());
+                }
+            }
+            writer.write(t.name(), first);
+        }
+    }
+
+    private static List<TensorInfo> checkCompatible(List<SafetensorsFile> files) {
+        SafetensorsFile reference = files.get(0);
+        List<TensorInfo> tensors = reference.tensors();
+        Set<String> names = tensors.stream().map(TensorInfo::name).collect(Collectors.toSet());
+        for (SafetensorsFile other : files.subList(1, files.size())) {
+            for (TensorInfo t : tensors) {
+                TensorInfo o = other.find(t.name()).orElseThrow(() -> new IncompatibleCheckpointsException(t.name(),
+                        "tensor '" + t.name() + "' is in " + reference.path() + " but missing from " + other.path()));
+                if (o.dtype() != t.dtype()) {
+                    throw new IncompatibleCheckpointsException(t.name(), "tensor '" + t.name() + "' is " + t.dtype()
+                            + " in " + reference.path() + " but " + o.dtype() + " in " + other.path());
+                }
+                if (!Arrays.equals(o.shape(), t.shape())) {
+                    throw new IncompatibleCheckpointsException(t.name(), "tensor '" + t.name() + "' has shape "
+                            + Arrays.toString(t.shape()) + " in " + reference.path() + " but "
+                            + Arrays.toString(o.shape()) + " in " + other.path());
+                }
+            }
+            for (TensorInfo o : other.tensors()) {
+                if (!names.contains(o.name())) {
+                    throw new IncompatibleCheckpointsException(o.name(), "tensor '" + o.name() + "' is in "
+                            + other.path() + " but missing from " + reference.path());
+                }
+            }
+        }
+        return tensors;
+    }
+
+    private static Map<String, String> metadata(List<SafetensorsFile> files, ElementwiseMerge method) {
+        Map<String, String> metadata = new TreeMap<>();
+        files.get(0).metadata().forEach((key, value) -> {
+            boolean shared = files.stream().allMatch(f -> value.equals(f.metadata().get(key)));
+            if (shared && !key.startsWith(PROVENANCE_PREFIX)) {
+                metadata.put(key, value);
+            }
+        });
+        metadata.put(METHOD_KEY, method.name());
+        List<String> uris = files.stream().map(f -> f.path().toAbsolutePath().normalize().toUri().toString()).toList();
+        try {
+            metadata.put(INPUTS_KEY, JSON.writeValueAsString(uris));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        method.parameters().forEach((key, value) -> metadata.put(PROVENANCE_PREFIX + key, value));
+        return new LinkedHashMap<>(metadata);
+    }
+
+    /** The input files, closed together. */
+    private static final class OpenInputs implements AutoCloseable {
+
+        private final List<SafetensorsFile> files = new ArrayList<>();
+
+        static OpenInputs open(List<Path> paths) throws IOException {
+            OpenInputs open = new OpenInputs();
+            try {
+                for (Path p : paths) {
+                    open.files.add(SafetensorsFile.open(p));
+                }
+                return open;
+            } catch (IOException | RuntimeException e) {
+                try {
+                    open.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            IOException failure = null;
+            for (SafetensorsFile f : files) {
+                try {
+                    f.close();
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.optimesh.merge.method;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.optimesh.core.safetensors.DType;
+import io.optimesh.core.safetensors.SafetensorsFile;
+import io.optimesh.core.safetensors.SafetensorsFormatException;
+import io.optimesh.core.safetensors.SafetensorsWriter;
+import io.optimesh.core.safetensors.Tensor;
+import io.optimesh.core.safetensors.TensorSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointMergerTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void averagesTwoCheckpointsWithWeightsAndRecordsProvenance() throws IOException {
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        SafetensorsWriter.write(a, List.of(
+                Tensor.f32("w", new long[] {2, 2}, new float[] {1, 2, 3, 4}),
+                Tensor.f32("bias", new long[] {2}, new float[] {-1, 0.5f})),
+                Map.of("format", "pt", "epoch", "1", "optimesh.merge.method", "ema"));
+        // Same tensors in another header order: the output follows the first input.
+        SafetensorsWriter.write(b, List.of(
+                Tensor.f32("bias", new long[] {2}, new float[] {1, 0.5f}),
+                Tensor.f32("w", new long[] {2, 2}, new float[] {5, 6, 7, 8})),
+                Map.of("format", "pt", "epoch", "2", "optimesh.merge.method", "ema"));
+        Path out = dir.resolve("merged.safetensors");
+
+        MergeResult result = LinearMerge.of(0.25, 0.75).merge(List.of(a, b), out);
+
+        assertThat(result.output()).isEqualTo(out);
+        assertThat(result.tensors()).isEqualTo(2);
+        assertThat(result.combined()).isEqualTo(2);
+        assertThat(result.elements()).isEqualTo(6);
+        try (SafetensorsFile merged = SafetensorsFile.open(out)) {
+            assertThat(merged.tensors()).extracting(t -> t.name()).containsExactly("w", "bias");
+            // 0.25 * 1 + 0.75 * 5 = 4, and so on.
+            assertThat(merged.readFloats("w")).containsExactly(4, 5, 6, 7);
+            assertThat(merged.readFloats("bias")).containsExactly(0.5f, 0.5f);
+            assertThat(merged.info("w").shape()).containsExactly(2, 2);
+            assertThat(merged.info("w").dtype()).isEqualTo(DType.F32);
+            Map<String, String> meta = merged.metadata();
+            assertThat(meta).containsEntry("format", "pt").doesNotContainKey("epoch")
+                    .containsEntry("optimesh.merge.method", "linear")
+                    .containsEntry("optimesh.merge.weights", "[0.25,0.75]");
+            assertThat(new JsonMapper().readValue(meta.get("optimesh.merge.inputs"), String[].class))
+                    .containsExactly(a.toUri().toString(), b.toUri().toString());
+            assertThat(result.metadata()).isEqualTo(meta);
+        }
+    }
+
+    @Test
+    void streamsTensorsLargerThanTheChunkExactly() throws IOException {
+        float[][] values = new float[3][10];
+        for (int i = 0; i < 10; i++) {
+            values[0][i] = i;
+            values[1][i] = 2 * i;
+            values[2][i] = 4 * i;
+        }
+        List<Path> inputs = List.of(dir.resolve("0.safetensors"), dir.resolve("1.safetensors"), dir.resolve("2.safetensors"));
+        for (int k = 0; k < 3; k++) {
+            SafetensorsWriter.write(inputs.get(k), List.of(
+                    Tensor.f32("x", new long[] {10}, values[k]),
+                    Tensor.f32("empty", new long[] {0}, new float[0]),
+                    Tensor.f32("s", new long[] {}, new float[] {k})), Map.of());
+        }
+        Path chunked = dir.resolve("chunked.safetensors");
+        Path whole = dir.resolve("whole.safetensors");
+        new CheckpointMerger(3).merge(inputs, chunked, LinearMerge.normalised(1, 1, 2));
+        new CheckpointMerger().merge(inputs, whole, LinearMerge.normalised(1, 1, 2));
+
+        try (SafetensorsFile merged = SafetensorsFile.open(chunked)) {
+            float[] expected = new float[10];
+            for (int i = 0; i < 10; i++) {
+                expected[i] = 2.75f * i; // 0.25 i + 0.25 (2 i) + 0.5 (4 i)
+            }
+            assertThat(merged.readFloats("x")).containsExactly(expected);
+            assertThat(merged.readFloats("empty")).isEmpty();
+            assertThat(merged.readFloats("s")).containsExactly(1.25f); // 0.25 * 1 + 0.5 * 2
+        }
+        assertThat(Files.readAllBytes(chunked)).isEqualTo(Files.readAllBytes(whole));
+    }
+
+    @Test
+    void keepsHalfPrecisionTypesAndRoundsOnce() throws IOException {
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        writeHalves(a, new float[] {1, 2}, new float[] {1});
+        writeHalves(b, new float[] {2, 3}, new float[] {1 + 0x1p-10f});
+        Path out = dir.resolve("m.safetensors");
+        LinearMerge.of(0.5, 0.5).merge(List.of(a, b), out);
+        try (SafetensorsFile merged = SafetensorsFile.open(out)) {
+            assertThat(merged.info("bf").dtype()).isEqualTo(DType.BF16);
+            assertThat(merged.info("h").dtype()).isEqualTo(DType.F16);
+            assertThat(merged.readFloats("bf")).containsExactly(1.5f, 2.5f);
+            // 1 + 2^-11 lies halfway between the halves 1 and 1 + 2^-10: ties go to the even one, 1.
+            assertThat(merged.read("h").getShort(0)).isEqualTo((short) 0x3C00);
+        }
+    }
+
+    @Test
+    void carriesOverIntegerTensorsThatAgree() throws IOException {
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        SafetensorsWriter.write(a, List.of(Tensor.f32("w", new long[] {1}, new float[] {2}), longs("step", 100, -3)), Map.of());
+        SafetensorsWriter.write(b, List.of(Tensor.f32("w", new long[] {1}, new float[] {4}), longs("step", 100, -3)), Map.of());
+        Path out = dir.resolve("m.safetensors");
+        MergeResult result = new CheckpointMerger(1).merge(List.of(a, b), out, LinearMerge.uniform(2));
+        assertThat(result.combined()).isEqualTo(1);
+        assertThat(result.tensors()).isEqualTo(2);
+        try (SafetensorsFile merged = SafetensorsFile.open(out)) {
+            assertThat(merged.readFloats("w")).containsExactly(3);
+            ByteBuffer step = merged.read("step");
+            assertThat(step.getLong(0)).isEqualTo(100);
+            assertThat(step.getLong(8)).isEqualTo(-3);
+        }
+    }
+
+    @Test
+    void refusesIntegerTensorsThatDifferAndLeavesThePreviousOutput() throws IOException {
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        SafetensorsWriter.write(a, List.of(Tensor.f32("w", new long[] {1}, new float[] {2}), longs("step", 100, 7)), Map.of());
+        SafetensorsWriter.write(b, List.of(Tensor.f32("w", new long[] {1}, new float[] {4}), longs("step", 100, 8)), Map.of());
+        Path out = dir.resolve("m.safetensors");
+        SafetensorsWriter.write(out, List.of(Tensor.f32("old", new long[] {1}, new float[] {9})), Map.of());
+
+        assertThatThrownBy(() -> new CheckpointMerger(1).merge(List.of(a, b), out, LinearMerge.uniform(2)))
+                .isInstanceOfSatisfying(IncompatibleCheckpointsException.class, e -> assertThat(e.tensor()).isEqualTo("step"))
+                .hasMessageContaining("tensor 'step' is I64")
+                .hasMessageContaining(b + " differs from " + a);
+        assertThat(files()).containsExactlyInAnyOrder(a, b, out);
+        try (SafetensorsFile previous = SafetensorsFile.open(out)) {
+            assertThat(previous.readFloats("old")).containsExactly(9);
+        }
+    }
+
+    @Test
+    void refusesCheckpointsThatDoNotHoldTheSameTensors() throws IOException {
+        Path ref = write("ref", Tensor.f32("w", new long[] {2, 2}, new float[4]), Tensor.f32("b", new long[] {2}, new float[2]));
+        Path reshaped = write("reshaped", Tensor.f32("w", new long[] {4}, new float[4]), Tensor.f32("b", new long[] {2}, new float[2]));
+        Path retyped = write("retyped", Tensor.f32("w", new long[] {2, 2}, new float[4]),
+                new Tensor("b", DType.F64, new long[] {2}, ByteBuffer.allocate(16)));
+        Path missing = write("missing", Tensor.f32("w", new long[] {2, 2}, new float[4]));
+        Path extra = write("extra", Tensor.f32("w", new long[] {2, 2}, new float[4]), Tensor.f32("b", new long[] {2}, new float[2]),
+                Tensor.f32("head", new long[] {1}, new float[1]));
+        Path out = dir.resolve("out.safetensors");
+        CheckpointMerger merger = new CheckpointMerger();
+
+        assertIncompatible(() -> merger.merge(List.of(ref, reshaped), out, LinearMerge.uniform(2)), "w",
+                "tensor 'w' has shape [2, 2] in " + ref + " but [4] in " + reshaped);
+        assertIncompatible(() -> merger.merge(List.of(ref, retyped), out, LinearMerge.uniform(2)), "b",
+                "tensor 'b' is F32 in " + ref + " but F64 in " + retyped);
+        assertIncompatible(() -> merger.merge(List.of(ref, missing), out, LinearMerge.uniform(2)), "b",
+                "tensor 'b' is in " + ref + " but missing from " + missing);
+        assertIncompatible(() -> merger.merge(List.of(ref, extra), out, LinearMerge.uniform(2)), "head",
+                "tensor 'head' is in " + extra + " but missing from " + ref);
+        assertThat(files()).doesNotContain(out).allMatch(p -> p.toString().endsWith(".safetensors"));
+    }
+
+    @Test
+    void refusesAWrongNumberOfInputsAndInvalidFiles() throws IOException {
+        Path a = write("a", Tensor.f32("w", new long[] {1}, new float[] {1}));
+        Path broken = Files.write(dir.resolve("broken.safetensors"), new byte[] {1, 2, 3});
+        Path out = dir.resolve("out.safetensors");
+        assertThatThrownBy(() -> LinearMerge.of(0.5, 0.5).merge(List.of(a), out))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("linear merge of 2 checkpoints was given 1");
+        assertThatThrownBy(() -> LinearMerge.uniform(2).merge(List.of(a, broken), out))
+                .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining(broken.toString());
+        assertThat(files()).containsExactlyInAnyOrder(a, broken);
+    }
+
+    private void assertIncompatible(org.assertj.core.api.ThrowableAssert.ThrowingCallable merge, String tensor,
+            String message) {
+        assertThatThrownBy(merge)
+                .isInstanceOfSatisfying(IncompatibleCheckpointsException.class, e -> assertThat(e.tensor()).isEqualTo(tensor))
+                .hasMessage(message);
+    }
+
+    private Path write(String name, Tensor... tensors) throws IOException {
+        Path path = dir.resolve(name + ".safetensors");
+        SafetensorsWriter.write(path, List.of(tensors), Map.of());
+        return path;
+    }
+
+    private static Tensor longs(String name, long... values) {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : values) {
+            buf.putLong(v);
+        }
+        return new Tensor(name, DType.I64, new long[] {values.length}, buf.flip());
+    }
+
+    private static void writeHalves(Path path, float[] bf16, float[] f16) throws IOException {
+        try (SafetensorsWriter w = SafetensorsWriter.create(path, List.of(
+                new TensorSpec("bf", DType.BF16, new long[] {bf16.length}),
+                new TensorSpec("h", DType.F16, new long[] {f16.length})), Map.of())) {
+            w.writeFloats("bf", bf16, 0, bf16.length);
+            w.writeFloats("h", f16, 0, f16.length);
+        }
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+}
