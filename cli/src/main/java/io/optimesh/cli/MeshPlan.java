@@ -73,13 +73,16 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
 
     /**
      * The service's settings as environment overrides of its application.properties: its port, the
-     * broker, the state directory, and where every peer it may call listens (also peers not started).
+     * broker, the state directory, plain-text logs, and where every peer it may call listens (also
+     * peers not started).
      */
     public Map<String, String> environment(MeshService service) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port(service)));
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
         env.put("OPTIMESH_STATE_DIR", layout.stateDir().toString());
+        // The local logs are read by people through ./optimesh logs; JSON is for Kubernetes' collectors.
+        env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
         for (MeshService peer : MeshService.values()) {
             peer.grpcClientName().ifPresent(client -> {
                 String prefix = "QUARKUS_GRPC_CLIENTS_" + client.toUpperCase(java.util.Locale.ROOT);
