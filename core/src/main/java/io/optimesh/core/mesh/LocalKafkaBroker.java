@@ -57,6 +57,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private final Duration startupTimeout;
     private final List<String> jvmOptions;
     private final Path logFile;
+    private final boolean stopOnExit;
     private final Thread shutdownHook;
     private Process process;
 
@@ -68,6 +69,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
         this.startupTimeout = b.startupTimeout;
         this.jvmOptions = b.jvmOptions;
         this.logFile = b.stateDir.resolve("kafka.log");
+        this.stopOnExit = b.stopOnExit;
         // A crashed or interrupted parent must not leave an orphaned broker holding the ports.
         this.shutdownHook = new Thread(this::terminate, "optimesh-kafka-broker-stop");
     }
@@ -159,7 +161,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 format(argFile, props);
             }
             process = launch(argFile, List.of("kafka.Kafka", props.toString()));
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            if (stopOnExit) {
+                Runtime.getRuntime().addShutdownHook(shutdownHook);
+            }
             awaitReady();
             LOG.infof("Kafka broker ready on %s (pid %d, log %s)", bootstrapServers(), process.pid(), logFile);
             return this;
@@ -381,6 +385,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
         private int controllerPort = 9093;
         private Duration startupTimeout = Duration.ofSeconds(120);
         private List<String> jvmOptions = DEFAULT_JVM_OPTIONS;
+        private boolean stopOnExit = true;
 
         private Builder(Path stateDir, String classpath) {
             this.stateDir = Objects.requireNonNull(stateDir, "stateDir").toAbsolutePath();
@@ -407,6 +412,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 throw new IllegalArgumentException("startupTimeout must be positive: " + startupTimeout);
             }
             this.startupTimeout = startupTimeout;
+            return this;
+        }
+
+        /**
+         * Whether the broker is stopped when this JVM exits (default true). A launcher that leaves
+         * the broker running for a later command turns it off and stops the broker by its pid.
+         */
+        public Builder stopOnExit(boolean stopOnExit) {
+            this.stopOnExit = stopOnExit;
             return this;
         }
 
@@ -463,7 +477,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 return s.getLocalPort();
             } catch (IOException e) {
                 throw new IllegalStateException("Cannot start Kafka: the " + role + " port " + HOST + ":" + port
-                        + " is already in use (" + e.getMessage() + ")", e);
+                        + " is already in use (" + e.getMessage() + "): stop the process listening there"
+                        + " (perhaps a broker left running) or choose another port", e);
             }
         }
     }

@@ -1,0 +1,135 @@
+package io.optimesh.optimizer.algorithm;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam and AdamW, in the arithmetic order of PyTorch's single-tensor implementation:
+ *
+ * <pre>
+ *   Adam:  g += wd p          AdamW:  p *= 1 - lr wd
+ *   m += (1 - beta1) (g - m)
+ *   v  = beta2 v + (1 - beta2) g^2
+ *   p -= (lr / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * </pre>
+ *
+ * State: m then v. Bias corrections are computed in double, like PyTorch's Python scalars.
+ */
+public final class Adam implements Algorithm {
+
+    private static final List<Hyperparameter> HYPERPARAMETERS =
+            List.of(
+                    new Hyperparameter(
+                            "beta1",
+                            "Decay of the first-moment (mean) estimate.",
+                            0.9,
+                            0.0,
+                            0.999,
+                            false),
+                    new Hyperparameter(
+                            "beta2",
+                            "Decay of the second-moment (uncentred variance) estimate.",
+                            0.999,
+                            0.0,
+                            0.99999,
+                            false),
+                    new Hyperparameter(
+                            "eps",
+                            "Added to the root of the second moment to bound the step.",
+                            1e-8,
+                            1e-12,
+                            1e-3,
+                            true));
+
+    private final boolean decoupled;
+
+    private Adam(boolean decoupled) {
+        this.decoupled = decoupled;
+    }
+
+    /** Adam, weight decay as L2 in the gradient. */
+    public static Adam adam() {
+        return new Adam(false);
+    }
+
+    /** AdamW, weight decay decoupled from the adaptive step. */
+    public static Adam adamW() {
+        return new Adam(true);
+    }
+
+    @Override
+    public String name() {
+        return decoupled ? "adamw" : "adam";
+    }
+
+    @Override
+    public String displayName() {
+        return decoupled ? "AdamW" : "Adam";
+    }
+
+    @Override
+    public String description() {
+        return decoupled
+                ? "Adam with decoupled weight decay: the weights shrink by lr wd each step, outside"
+                      + " the adaptive step."
+                : "Adaptive moment estimation with bias correction; weight decay as L2 in the"
+                      + " gradient.";
+    }
+
+    @Override
+    public List<Hyperparameter> hyperparameters() {
+        return HYPERPARAMETERS;
+    }
+
+    @Override
+    public boolean decoupledWeightDecay() {
+        return decoupled;
+    }
+
+    @Override
+    public int stateFloatsPerParameter() {
+        return 2;
+    }
+
+    @Override
+    public String reference() {
+        return decoupled
+                ? "Loshchilov & Hutter 2019, arXiv 1711.05101"
+                : "Kingma & Ba 2015, arXiv 1412.6980";
+    }
+
+    @Override
+    public UpdateRule configure(Map<String, Double> hyperparameters) {
+        double[] values = Algorithm.resolve(name(), HYPERPARAMETERS, hyperparameters);
+        double beta1 = values[0];
+        double beta2 = values[1];
+        float eps = (float) values[2];
+        float oneMinusBeta1 = (float) (1 - beta1);
+        float beta2f = (float) beta2;
+        float oneMinusBeta2 = (float) (1 - beta2);
+        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+            Algorithm.checkShapes(parameters, gradients, state, 2);
+            if (step < 1) {
+                throw new IllegalArgumentException("Adam steps count from 1, got " + step);
+            }
+            float[] m = state[0];
+            float[] v = state[1];
+            float stepSize = (float) (learningRate / (1 - Math.pow(beta1, step)));
+            float biasCorrection2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+            float wd = (float) weightDecay;
+            float shrink = (float) (1 - learningRate * weightDecay);
+            for (int i = 0; i < parameters.length; i++) {
+                float g = gradients[i];
+                if (decoupled) {
+                    parameters[i] *= shrink;
+                } else {
+                    g += wd * parameters[i];
+                }
+                m[i] += oneMinusBeta1 * (g - m[i]);
+                v[i] = beta2f * v[i] + oneMinusBeta2 * (g * g);
+                float denominator = (float) Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
+                parameters[i] -= stepSize * m[i] / denominator;
+            }
+        };
+    }
+}

@@ -1,0 +1,16 @@
+package io.optimesh.optimizer.algorithm;
+
+import java.util.List;
+
+/** The algorithms this service implements, in the order ListAlgorithms returns them. */
+public final class AlgorithmCatalog {
+
+    private static final List<Algorithm> ALGORITHMS =
+            List.of(new Sgd(), new Momentum(), Adam.adam(), Adam.adamW());
+
+    private AlgorithmCatalog() {}
+
+    public static List<Algorithm> all() {
+        return ALGORITHMS;
+    }
+}

@@ -1,0 +1,31 @@
+package io.optimesh.optimizer.algorithm;
+
+/**
+ * One algorithm with its hyper-parameters fixed: updates one fp32 parameter tensor in place.
+ *
+ * <p>The state is plain arrays the caller owns ({@link Algorithm#stateFloatsPerParameter()} arrays
+ * of the parameter's length, zero before the first step), so it can be kept, sharded and
+ * snapshotted bit-exactly without knowing the algorithm.
+ */
+@FunctionalInterface
+public interface UpdateRule {
+
+    /**
+     * Applies one step.
+     *
+     * @param parameters updated in place
+     * @param gradients the loss gradient for each parameter
+     * @param state the algorithm's per-parameter state, updated in place
+     * @param step the number of this update, 1 for the first (bias corrections depend on it)
+     * @param learningRate the schedule's learning rate for this step
+     * @param weightDecay the weight decay of the parameter's group (0 for norms, biases,
+     *     embeddings)
+     */
+    void apply(
+            float[] parameters,
+            float[] gradients,
+            float[][] state,
+            long step,
+            double learningRate,
+            double weightDecay);
+}

@@ -1,0 +1,226 @@
+package io.optimesh.optimizer.grpc;
+
+import com.google.rpc.BadRequest.FieldViolation;
+import com.google.rpc.Code;
+
+import io.grpc.stub.StreamObserver;
+import io.optimesh.core.grpc.GrpcErrors;
+import io.optimesh.core.schedule.ScheduleViolation;
+import io.optimesh.optimizer.algorithm.Algorithm;
+import io.optimesh.optimizer.algorithm.AlgorithmCatalog;
+import io.optimesh.optimizer.algorithm.Hyperparameter;
+import io.optimesh.optimizer.config.OptimizerConfig;
+import io.optimesh.optimizer.schedule.ScheduleLibrary;
+import io.optimesh.v1.AlgorithmDescriptor;
+import io.optimesh.v1.ApplyUpdatesRequest;
+import io.optimesh.v1.ApplyUpdatesResponse;
+import io.optimesh.v1.CreateOptimizerStateRequest;
+import io.optimesh.v1.CreateOptimizerStateResponse;
+import io.optimesh.v1.DeleteOptimizerStateRequest;
+import io.optimesh.v1.DeleteOptimizerStateResponse;
+import io.optimesh.v1.EvaluateScheduleRequest;
+import io.optimesh.v1.EvaluateScheduleResponse;
+import io.optimesh.v1.GetOptimizerStateRequest;
+import io.optimesh.v1.GetOptimizerStateResponse;
+import io.optimesh.v1.HyperparameterDescriptor;
+import io.optimesh.v1.ListAlgorithmsRequest;
+import io.optimesh.v1.ListAlgorithmsResponse;
+import io.optimesh.v1.ListOptimizerStatesRequest;
+import io.optimesh.v1.ListOptimizerStatesResponse;
+import io.optimesh.v1.OptimizerServiceGrpc;
+import io.optimesh.v1.ParameterScale;
+import io.optimesh.v1.RestoreOptimizerStateRequest;
+import io.optimesh.v1.RestoreOptimizerStateResponse;
+import io.optimesh.v1.ScheduleSummary;
+import io.optimesh.v1.SnapshotOptimizerStateRequest;
+import io.optimesh.v1.SnapshotOptimizerStateResponse;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * optimesh.v1.OptimizerService: translates to and from the algorithm catalog and the schedule
+ * library.
+ */
+@GrpcService
+public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceImplBase {
+
+    // ErrorInfo reasons of the errors this service raises itself (the interceptor adds
+    // INVALID_ARGUMENT).
+    static final String INVALID_SCHEDULE = "INVALID_SCHEDULE";
+    static final String INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN";
+    static final String OPTIMIZER_STATE_NOT_SERVED = "OPTIMIZER_STATE_NOT_SERVED";
+
+    static final int DEFAULT_PAGE_SIZE = 50;
+
+    private final ScheduleLibrary schedules;
+
+    public OptimizerGrpcService(OptimizerConfig config) {
+        this.schedules =
+                new ScheduleLibrary(
+                        config.schedule().maxReturnedSteps(), config.schedule().maxTotalSteps());
+    }
+
+    @Override
+    public void listAlgorithms(
+            ListAlgorithmsRequest request, StreamObserver<ListAlgorithmsResponse> responses) {
+        List<Algorithm> all = AlgorithmCatalog.all();
+        int offset;
+        try {
+            offset = PageTokens.offset(request.getPageToken(), all.size());
+        } catch (IllegalArgumentException e) {
+            responses.onError(
+                    GrpcErrors.invalidArgument(
+                            INVALID_PAGE_TOKEN,
+                            List.of(fieldViolation("page_token", e.getMessage()))));
+            return;
+        }
+        int pageSize = request.getPageSize() > 0 ? request.getPageSize() : DEFAULT_PAGE_SIZE;
+        int end = Math.min(all.size(), offset + pageSize);
+        ListAlgorithmsResponse.Builder response = ListAlgorithmsResponse.newBuilder();
+        for (Algorithm algorithm : all.subList(offset, end)) {
+            response.addAlgorithms(descriptor(algorithm));
+        }
+        responses.onNext(response.setNextPageToken(PageTokens.next(end, all.size())).build());
+        responses.onCompleted();
+    }
+
+    @Override
+    @Blocking
+    public void evaluateSchedule(
+            EvaluateScheduleRequest request, StreamObserver<EvaluateScheduleResponse> responses) {
+        long[] steps = new long[request.getStepsCount()];
+        for (int i = 0; i < steps.length; i++) {
+            steps[i] = request.getSteps(i);
+        }
+        List<ScheduleViolation> violations = schedules.check(request.getSchedule(), steps);
+        if (!violations.isEmpty()) {
+            responses.onError(
+                    GrpcErrors.invalidArgument(
+                            INVALID_SCHEDULE,
+                            violations.stream()
+                                    .map(v -> fieldViolation(v.field(), v.description()))
+                                    .toList()));
+            return;
+        }
+        ScheduleLibrary.Evaluation evaluation = schedules.evaluate(request.getSchedule(), steps);
+        EvaluateScheduleResponse.Builder response = EvaluateScheduleResponse.newBuilder();
+        for (long step : evaluation.steps()) {
+            response.addSteps(step);
+        }
+        for (double lr : evaluation.learningRates()) {
+            response.addLearningRates(lr);
+        }
+        io.optimesh.core.schedule.ScheduleSummary summary = evaluation.summary();
+        response.setSummary(
+                ScheduleSummary.newBuilder()
+                        .setPeakLearningRate(summary.peak())
+                        .setFinalLearningRate(summary.finalLr())
+                        .setArea(summary.area())
+                        .setWarmupArea(summary.warmupArea())
+                        .setAnnealingArea(summary.annealingArea())
+                        .setStepsAtPeak(summary.stepsAtPeak())
+                        .setTotalSteps(summary.totalSteps()));
+        responses.onNext(response.build());
+        responses.onCompleted();
+    }
+
+    @Override
+    public void createOptimizerState(
+            CreateOptimizerStateRequest request,
+            StreamObserver<CreateOptimizerStateResponse> responses) {
+        responses.onError(stateNotServed("CreateOptimizerState"));
+    }
+
+    @Override
+    public void getOptimizerState(
+            GetOptimizerStateRequest request, StreamObserver<GetOptimizerStateResponse> responses) {
+        responses.onError(stateNotServed("GetOptimizerState"));
+    }
+
+    @Override
+    public void listOptimizerStates(
+            ListOptimizerStatesRequest request,
+            StreamObserver<ListOptimizerStatesResponse> responses) {
+        responses.onError(stateNotServed("ListOptimizerStates"));
+    }
+
+    @Override
+    public void deleteOptimizerState(
+            DeleteOptimizerStateRequest request,
+            StreamObserver<DeleteOptimizerStateResponse> responses) {
+        responses.onError(stateNotServed("DeleteOptimizerState"));
+    }
+
+    @Override
+    public void snapshotOptimizerState(
+            SnapshotOptimizerStateRequest request,
+            StreamObserver<SnapshotOptimizerStateResponse> responses) {
+        responses.onError(stateNotServed("SnapshotOptimizerState"));
+    }
+
+    @Override
+    public void restoreOptimizerState(
+            RestoreOptimizerStateRequest request,
+            StreamObserver<RestoreOptimizerStateResponse> responses) {
+        responses.onError(stateNotServed("RestoreOptimizerState"));
+    }
+
+    @Override
+    public StreamObserver<ApplyUpdatesRequest> applyUpdates(
+            StreamObserver<ApplyUpdatesResponse> responses) {
+        responses.onError(stateNotServed("ApplyUpdates"));
+        // The call is already closed; whatever the client still sends is dropped.
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(ApplyUpdatesRequest request) {}
+
+            @Override
+            public void onError(Throwable error) {}
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
+    private static RuntimeException stateNotServed(String method) {
+        return GrpcErrors.error(
+                Code.UNIMPLEMENTED,
+                OPTIMIZER_STATE_NOT_SERVED,
+                method
+                        + ": optimizer-svc does not hold optimizer state yet; it serves"
+                        + " ListAlgorithms and EvaluateSchedule",
+                Map.of("method", method));
+    }
+
+    private static FieldViolation fieldViolation(String field, String description) {
+        return FieldViolation.newBuilder().setField(field).setDescription(description).build();
+    }
+
+    private static AlgorithmDescriptor descriptor(Algorithm algorithm) {
+        AlgorithmDescriptor.Builder descriptor =
+                AlgorithmDescriptor.newBuilder()
+                        .setName(algorithm.name())
+                        .setDisplayName(algorithm.displayName())
+                        .setDescription(algorithm.description())
+                        .setDecoupledWeightDecay(algorithm.decoupledWeightDecay())
+                        .setStateFloatsPerParameter(algorithm.stateFloatsPerParameter())
+                        .setReference(algorithm.reference());
+        for (Hyperparameter h : algorithm.hyperparameters()) {
+            descriptor.addHyperparameters(
+                    HyperparameterDescriptor.newBuilder()
+                            .setName(h.name())
+                            .setDescription(h.description())
+                            .setDefaultValue(h.defaultValue())
+                            .setMinValue(h.min())
+                            .setMaxValue(h.max())
+                            .setScale(
+                                    h.logScale()
+                                            ? ParameterScale.PARAMETER_SCALE_LOG
+                                            : ParameterScale.PARAMETER_SCALE_LINEAR));
+        }
+        return descriptor.build();
+    }
+}
