@@ -32,8 +32,6 @@ import java.util.stream.Stream;
 public final class CheckpointStore implements CheckpointSink {
 
     private static final Pattern STEP_DIRECTORY = Pattern.compile("step-(\\d{9,})");
-    /** Hugging Face's loader expects this safetensors metadata on PyTorch weights. */
-    private static final Map<String, String> WEIGHTS_METADATA = Map.of("format", "pt");
 
     private final Path root;
     private final Retention retention;
@@ -54,7 +52,8 @@ public final class CheckpointStore implements CheckpointSink {
         Path staging = root.resolve("." + name + "." + UUID.randomUUID() + ".tmp");
         try {
             Files.createDirectories(staging);
-            writeF32(staging.resolve(Checkpoint.WEIGHTS), state.model().parameters(), WEIGHTS_METADATA);
+            writeF32(staging.resolve(Checkpoint.WEIGHTS), state.model().parameters(),
+                    Checkpoint.weightsMetadata(state.model().config()));
             writeF32(staging.resolve(Checkpoint.OPTIMIZER_STATE), state.optimizer().state(),
                     Map.of("optimizer", state.optimizer().name()));
             CheckpointManifest manifest = new CheckpointManifest(
@@ -78,6 +77,11 @@ public final class CheckpointStore implements CheckpointSink {
         }
         applyRetention();
         return new Saved(state.step(), target.toUri().toString());
+    }
+
+    /** Removes every checkpoint, for a fresh run that reuses the store of an earlier one. */
+    public void clear() {
+        list().forEach(c -> deleteQuietly(c.directory()));
     }
 
     /** Complete checkpoints in the store, oldest step first. */
