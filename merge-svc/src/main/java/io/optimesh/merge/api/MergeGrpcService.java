@@ -1,11 +1,15 @@
 package io.optimesh.merge.api;
 
+import com.google.rpc.BadRequest;
 import com.google.rpc.BadRequest.FieldViolation;
+import com.google.rpc.Code;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.optimesh.core.grpc.FieldViolations;
+import io.optimesh.core.grpc.GrpcErrors;
 import io.optimesh.merge.config.MergeConfig;
 import io.optimesh.merge.messaging.MergeEvents;
 import io.optimesh.merge.method.CheckpointMerger;
@@ -25,7 +29,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.jboss.logging.Logger;
@@ -85,7 +88,7 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
 
     @Override
     public void searchMergeWeights(SearchMergeWeightsRequest request, StreamObserver<SearchMergeWeightsResponse> responses) {
-        responses.onError(GrpcStatuses.unimplemented("SEARCH_UNIMPLEMENTED", "SearchMergeWeights is not implemented yet;"
+        responses.onError(GrpcErrors.error(Code.UNIMPLEMENTED, "SEARCH_UNIMPLEMENTED", "SearchMergeWeights is not implemented yet;"
                 + " MergeCheckpoints merges with the weights you give it", Map.of()));
     }
 
@@ -119,37 +122,38 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
             throw inputError(request, e.input(), "CHECKPOINT_MALFORMED", e.getMessage(), Map.of());
         } catch (IOException e) {
             LOG.errorf(e, "Merge into %s failed", plan.output());
-            throw GrpcStatuses.internal("MERGE_IO_FAILED", "merge into " + CheckpointUris.toUri(plan.output())
+            throw GrpcErrors.internal("MERGE_IO_FAILED", "merge into " + CheckpointUris.toUri(plan.output())
                     + " failed: " + e, Map.of("output_uri", CheckpointUris.toUri(plan.output())));
         } catch (RuntimeException e) {
             LOG.errorf(e, "Merge into %s failed", plan.output());
-            throw GrpcStatuses.internal("MERGE_FAILED", "merge into " + CheckpointUris.toUri(plan.output())
+            throw GrpcErrors.internal("MERGE_FAILED", "merge into " + CheckpointUris.toUri(plan.output())
                     + " failed: " + e, Map.of("output_uri", CheckpointUris.toUri(plan.output())));
         }
     }
 
+    /** INVALID_ARGUMENT pointing at the input at fault; the message is the domain's, which names the file. */
     private static StatusRuntimeException inputError(MergeCheckpointsRequest request, int input, String reason,
             String message, Map<String, String> metadata) {
         String field = "inputs[" + input + "].uri";
-        FieldViolation violation = GrpcStatuses.violation(field, reason, message);
         Map<String, String> info = new HashMap<>(metadata);
         info.put("uri", request.getInputs(input).getUri());
-        return GrpcStatuses.invalidArgument(reason, List.of(violation), info);
+        BadRequest details = BadRequest.newBuilder().addFieldViolations(FieldViolation.newBuilder()
+                .setField(field).setReason(reason).setDescription(message)).build();
+        return GrpcErrors.error(Code.INVALID_ARGUMENT, reason, field + ": " + message, info, details);
     }
 
     /** The result of the first request with this id, once it has one; its error if it failed. */
     private static MergeResult earlierAnswer(String id, MergeCheckpointsRequest request,
             RecentRequests.Claim<MergeCheckpointsRequest, MergeResult> claim) {
         if (!claim.request().equals(request)) {
-            throw GrpcStatuses.invalidArgument(MergeRequests.INVALID_REQUEST, List.of(GrpcStatuses.violation("request_id",
-                    "REQUEST_ID_REUSED", "'" + id + "' was already used for a different MergeCheckpoints request;"
-                            + " a new request needs a new id")), Map.of());
+            new FieldViolations().add("request_id", "REQUEST_ID_REUSED", "'" + id + "' was already used for a different"
+                    + " MergeCheckpoints request; a new request needs a new id").throwIfAny(MergeRequests.INVALID_REQUEST);
         }
         try {
             return claim.answer().get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof StatusRuntimeException s ? s
-                    : GrpcStatuses.internal("MERGE_FAILED", String.valueOf(e.getCause()), Map.of());
+                    : GrpcErrors.internal("MERGE_FAILED", String.valueOf(e.getCause()), Map.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Status.CANCELLED.withDescription("interrupted while waiting for request " + id).asRuntimeException();

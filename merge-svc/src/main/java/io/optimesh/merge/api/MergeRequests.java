@@ -1,6 +1,9 @@
 package io.optimesh.merge.api;
 
-import com.google.rpc.BadRequest.FieldViolation;
+import com.google.rpc.Code;
+import com.google.rpc.ResourceInfo;
+import io.optimesh.core.grpc.FieldViolations;
+import io.optimesh.core.grpc.GrpcErrors;
 import io.optimesh.merge.method.AdjacentMerge;
 import io.optimesh.merge.method.ElementwiseMerge;
 import io.optimesh.merge.method.LinearMerge;
@@ -47,9 +50,8 @@ final class MergeRequests {
     /** Refuses a request id that is too long or could not name a file; an empty id is fine. */
     static void checkRequestId(String requestId) {
         if (!requestId.isEmpty() && !REQUEST_ID.matcher(requestId).matches()) {
-            throw GrpcStatuses.invalidArgument(INVALID_REQUEST, List.of(GrpcStatuses.violation("request_id",
-                    "INVALID_REQUEST_ID", "must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or"
-                            + " digit (a UUID is best)")), Map.of());
+            new FieldViolations().add("request_id", "INVALID_REQUEST_ID", "must be 1 to 128 letters, digits, '.', '_'"
+                    + " or '-', starting with a letter or digit (a UUID is best)").throwIfAny(INVALID_REQUEST);
         }
     }
 
@@ -59,12 +61,12 @@ final class MergeRequests {
         MergeMethod method = request.getMethod();
         boolean unspecified = method == MergeMethod.MERGE_METHOD_UNSPECIFIED || method == MergeMethod.UNRECOGNIZED;
         if (!unspecified && !IMPLEMENTED.contains(method)) {
-            throw GrpcStatuses.unimplemented("MERGE_METHOD_UNIMPLEMENTED", method + " is not implemented yet; this"
-                    + " merge-svc implements " + implementedNames(), Map.of("method", method.name()));
+            throw GrpcErrors.error(Code.UNIMPLEMENTED, "MERGE_METHOD_UNIMPLEMENTED", method + " is not implemented yet;"
+                    + " this merge-svc implements " + implementedNames(), Map.of("method", method.name()));
         }
-        List<FieldViolation> violations = new ArrayList<>();
+        FieldViolations violations = new FieldViolations();
         if (unspecified) {
-            violations.add(GrpcStatuses.violation("method", "MERGE_METHOD_REQUIRED", "must be one of " + implementedNames()));
+            violations.add("method", "MERGE_METHOD_REQUIRED", "must be one of " + implementedNames());
         }
         List<Path> inputs = inputs(request, violations);
         Weighted weighted = switch (method) {
@@ -73,12 +75,10 @@ final class MergeRequests {
             default -> null;
         };
         if (request.hasOptions() && !request.getOptions().equals(MergeOptions.getDefaultInstance())) {
-            violations.add(GrpcStatuses.violation("options", "OPTIONS_NOT_USED", method + " takes no options"));
+            violations.add("options", "OPTIONS_NOT_USED", method + " takes no options");
         }
         Path output = output(request, checkpointDirectory, inputs, violations);
-        if (!violations.isEmpty()) {
-            throw GrpcStatuses.invalidArgument(INVALID_REQUEST, violations, Map.of());
-        }
+        violations.throwIfAny(INVALID_REQUEST);
         checkFiles(request, inputs, output);
         return new MergePlan(inputs, output, weighted.merge(), weighted.reported());
     }
@@ -87,49 +87,52 @@ final class MergeRequests {
     private record Weighted(ElementwiseMerge merge, List<Double> reported) {
     }
 
-    private static List<Path> inputs(MergeCheckpointsRequest request, List<FieldViolation> violations) {
+    private static List<Path> inputs(MergeCheckpointsRequest request, FieldViolations violations) {
         int n = request.getInputsCount();
         if (n == 0 || n > MAX_INPUTS) {
-            violations.add(GrpcStatuses.violation("inputs", "INPUT_COUNT", "a merge takes 1 to " + MAX_INPUTS
-                    + " checkpoints, got " + n));
+            violations.add("inputs", "INPUT_COUNT", "a merge takes 1 to " + MAX_INPUTS
+                    + " checkpoints, got " + n);
         } else if (request.getMethod() == MergeMethod.MERGE_METHOD_ADJACENT && n != 2) {
-            violations.add(GrpcStatuses.violation("inputs", "INPUT_COUNT", "MERGE_METHOD_ADJACENT merges exactly 2"
-                    + " checkpoints (previous, latest), got " + n));
+            violations.add("inputs", "INPUT_COUNT", "MERGE_METHOD_ADJACENT merges exactly 2"
+                    + " checkpoints (previous, latest), got " + n);
         }
         List<Path> inputs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             try {
                 inputs.add(CheckpointUris.toPath(request.getInputs(i).getUri()));
             } catch (IllegalArgumentException e) {
-                violations.add(GrpcStatuses.violation("inputs[" + i + "].uri", "INVALID_CHECKPOINT_URI", e.getMessage()));
+                violations.add("inputs[" + i + "].uri", "INVALID_CHECKPOINT_URI", e.getMessage());
             }
         }
         return inputs;
     }
 
-    private static Weighted linear(List<Double> weights, int inputs, List<FieldViolation> violations) {
+    private static Weighted linear(List<Double> weights, int inputs, FieldViolations violations) {
         if (weights.isEmpty()) {
             return inputs == 0 ? null : weighted(LinearMerge.uniform(inputs));
         }
-        int before = violations.size();
+        boolean valid = true;
         if (weights.size() != inputs) {
-            violations.add(GrpcStatuses.violation("weights", "WEIGHT_COUNT", "MERGE_METHOD_LINEAR needs one weight per"
-                    + " input (" + inputs + "), or none for the plain average; got " + weights.size()));
+            violations.add("weights", "WEIGHT_COUNT", "MERGE_METHOD_LINEAR needs one weight per input (" + inputs
+                    + "), or none for the plain average; got " + weights.size());
+            valid = false;
         }
         double sum = 0;
         for (int i = 0; i < weights.size(); i++) {
             double w = weights.get(i);
             if (!(Double.isFinite(w) && w >= 0)) {
-                violations.add(GrpcStatuses.violation("weights[" + i + "]", "WEIGHT_OUT_OF_RANGE",
-                        "must be finite and non-negative (weights are rescaled to sum to 1), got " + w));
+                violations.add("weights[" + i + "]", "WEIGHT_OUT_OF_RANGE",
+                        "must be finite and non-negative (weights are rescaled to sum to 1), got " + w);
+                valid = false;
             } else {
                 sum += w;
             }
         }
-        if (violations.size() == before && sum <= 0) {
-            violations.add(GrpcStatuses.violation("weights", "WEIGHTS_ALL_ZERO", "at least one weight must be positive"));
+        if (valid && sum <= 0) {
+            violations.add("weights", "WEIGHTS_ALL_ZERO", "at least one weight must be positive");
+            valid = false;
         }
-        if (violations.size() > before) {
+        if (!valid) {
             return null;
         }
         return weighted(LinearMerge.normalised(weights.stream().mapToDouble(Double::doubleValue).toArray()));
@@ -139,23 +142,22 @@ final class MergeRequests {
         return new Weighted(merge, Arrays.stream(merge.weights()).boxed().toList());
     }
 
-    private static Weighted adjacent(List<Double> weights, List<FieldViolation> violations) {
+    private static Weighted adjacent(List<Double> weights, FieldViolations violations) {
         if (weights.size() != 1) {
-            violations.add(GrpcStatuses.violation("weights", "WEIGHT_COUNT", "MERGE_METHOD_ADJACENT takes one weight,"
-                    + " lambda in [0, 1] (lambda * latest + (1 - lambda) * previous); got " + weights.size()));
+            violations.add("weights", "WEIGHT_COUNT", "MERGE_METHOD_ADJACENT takes one weight, lambda in [0, 1]"
+                    + " (lambda * latest + (1 - lambda) * previous); got " + weights.size());
             return null;
         }
         double lambda = weights.get(0);
         if (!(lambda >= 0 && lambda <= 1)) {
-            violations.add(GrpcStatuses.violation("weights[0]", "WEIGHT_OUT_OF_RANGE",
-                    "lambda must lie in [0, 1], got " + lambda));
+            violations.add("weights[0]", "WEIGHT_OUT_OF_RANGE", "lambda must lie in [0, 1], got " + lambda);
             return null;
         }
         return new Weighted(AdjacentMerge.of(lambda), List.of(lambda));
     }
 
     private static Path output(MergeCheckpointsRequest request, Path checkpointDirectory, List<Path> inputs,
-            List<FieldViolation> violations) {
+            FieldViolations violations) {
         Path output;
         if (request.getOutputUri().isEmpty()) {
             String name = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
@@ -164,42 +166,44 @@ final class MergeRequests {
             try {
                 output = CheckpointUris.toPath(request.getOutputUri());
             } catch (IllegalArgumentException e) {
-                violations.add(GrpcStatuses.violation("output_uri", "INVALID_CHECKPOINT_URI", e.getMessage()));
+                violations.add("output_uri", "INVALID_CHECKPOINT_URI", e.getMessage());
                 return null;
             }
         }
         if (inputs.contains(output)) {
-            violations.add(GrpcStatuses.violation("output_uri", "OUTPUT_IS_INPUT", "'" + CheckpointUris.toUri(output)
-                    + "' is one of the inputs; a merge never overwrites its inputs"));
+            violations.add("output_uri", "OUTPUT_IS_INPUT", "'" + CheckpointUris.toUri(output)
+                    + "' is one of the inputs; a merge never overwrites its inputs");
         }
         return output;
     }
 
     /** Once the request is well formed: its inputs must be readable files and its output must not exist. */
     private static void checkFiles(MergeCheckpointsRequest request, List<Path> inputs, Path output) {
-        List<FieldViolation> violations = new ArrayList<>();
+        FieldViolations violations = new FieldViolations();
         for (int i = 0; i < inputs.size(); i++) {
             Path input = inputs.get(i);
             String field = "inputs[" + i + "].uri";
             if (!Files.exists(input)) {
                 String uri = CheckpointUris.toUri(input);
-                throw GrpcStatuses.notFound("CHECKPOINT_NOT_FOUND", "checkpoint", uri, field + ": no checkpoint at " + uri,
-                        Map.of("field", field, "uri", uri));
+                throw GrpcErrors.error(Code.NOT_FOUND, "CHECKPOINT_NOT_FOUND", field + ": no checkpoint at " + uri,
+                        Map.of("field", field, "uri", uri), checkpoint(uri, "not found"));
             }
             if (!Files.isRegularFile(input) || !Files.isReadable(input)) {
-                violations.add(GrpcStatuses.violation(field, "CHECKPOINT_NOT_A_FILE", "'" + request.getInputs(i).getUri()
-                        + "' is not a readable file"));
+                violations.add(field, "CHECKPOINT_NOT_A_FILE", "'" + request.getInputs(i).getUri()
+                        + "' is not a readable file");
             }
         }
-        if (!violations.isEmpty()) {
-            throw GrpcStatuses.invalidArgument(INVALID_REQUEST, violations, Map.of());
-        }
+        violations.throwIfAny(INVALID_REQUEST);
         if (Files.exists(output)) {
             String uri = CheckpointUris.toUri(output);
-            throw GrpcStatuses.alreadyExists("CHECKPOINT_ALREADY_EXISTS", "checkpoint", uri, "output_uri: " + uri
+            throw GrpcErrors.error(Code.ALREADY_EXISTS, "CHECKPOINT_ALREADY_EXISTS", "output_uri: " + uri
                     + " already exists; a merge never overwrites a file (name another output, or delete it first)",
-                    Map.of("field", "output_uri", "uri", uri));
+                    Map.of("field", "output_uri", "uri", uri), checkpoint(uri, "already exists"));
         }
+    }
+
+    private static ResourceInfo checkpoint(String uri, String description) {
+        return ResourceInfo.newBuilder().setResourceType("checkpoint").setResourceName(uri).setDescription(description).build();
     }
 
     private static String implementedNames() {

@@ -260,6 +260,17 @@ class MergeGrpcServiceTest {
     }
 
     @Test
+    void theContractsOwnRulesAreCheckedBeforeTheServiceSeesTheRequest() {
+        // Core's protovalidate interceptor applies merge.proto's constraints to every call.
+        StatusRuntimeException e = refused(MergeCheckpointsRequest.newBuilder()
+                .addInputs(CheckpointRef.newBuilder().setUri("").setStep(-1))
+                .build());
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(errorInfo(e).getReason()).isEqualTo("INVALID_ARGUMENT");
+        assertThat(violations(e)).containsOnlyKeys("method", "inputs[0].uri", "inputs[0].step");
+    }
+
+    @Test
     void methodsToComeAndTheWeightSearchAreUnimplemented() {
         StatusRuntimeException e = refused(linear(UUID.randomUUID().toString(), 1, 1).toBuilder()
                 .setMethod(MergeMethod.MERGE_METHOD_SLERP).build());
@@ -268,7 +279,12 @@ class MergeGrpcServiceTest {
                 .contains("MERGE_METHOD_LINEAR and MERGE_METHOD_ADJACENT");
 
         StatusRuntimeException search = catchThrowableOfType(StatusRuntimeException.class,
-                () -> merges.searchMergeWeights(SearchMergeWeightsRequest.newBuilder().setBudget(5).build()).hasNext());
+                () -> merges.searchMergeWeights(SearchMergeWeightsRequest.newBuilder()
+                        .setMethod(MergeMethod.MERGE_METHOD_ADJACENT)
+                        .addInputs(CheckpointRef.newBuilder().setUri(previous.toUri().toString()))
+                        .addInputs(CheckpointRef.newBuilder().setUri(latest.toUri().toString()))
+                        .setBudget(5)
+                        .build()).hasNext());
         assertThat(search.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(errorInfo(search).getReason()).isEqualTo("SEARCH_UNIMPLEMENTED");
     }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.google.rpc.ResourceInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.optimesh.core.grpc.GrpcErrors;
 import io.optimesh.merge.method.AdjacentMerge;
 import io.optimesh.merge.method.LinearMerge;
 import io.optimesh.v1.CheckpointRef;
@@ -109,7 +110,7 @@ class MergeRequestsTest {
         e = refused(request(MergeMethod.MERGE_METHOD_LINEAR, List.of(), a.toString(), b.toString()).setOutputUri(taken.toString()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
         assertThat(errorInfo(e).getReason()).isEqualTo("CHECKPOINT_ALREADY_EXISTS");
-        assertThat(GrpcErrorDetails.detail(e, ResourceInfo.class).getResourceName()).isEqualTo(taken.toUri().toString());
+        assertThat(GrpcErrors.detail(e, ResourceInfo.class).orElseThrow().getResourceName()).isEqualTo(taken.toUri().toString());
     }
 
     @Test
