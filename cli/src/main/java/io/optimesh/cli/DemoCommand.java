@@ -43,7 +43,7 @@ public class DemoCommand implements Callable<Integer> {
         boolean studyDone = false;
         try {
             step(out, 3, "Running the example study");
-            new ExampleStudy().run(meshPlan, out).print(out);
+            ExampleStudy.print(new ExampleStudy().run(meshPlan, out), out);
             studyDone = true;
         } finally {
             if (keepUp && studyDone) {

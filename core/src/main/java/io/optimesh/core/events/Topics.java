@@ -13,7 +13,7 @@ public final class Topics {
     public static final String AGENTS = "optimesh.agents.v1";
     /** Loss-curve law predictions as curves arrive; key: run id. */
     public static final String PREDICTIONS = "optimesh.predictions.v1";
-    /** Checkpoint merges and their evaluations; key: merge id. */
+    /** Checkpoint merges and merge-weight searches; key: the output checkpoint URI. */
     public static final String MERGES = "optimesh.merges.v1";
 
     /** Every topic, for tools that create them up front. */
