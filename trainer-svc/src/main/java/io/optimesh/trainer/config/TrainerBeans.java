@@ -6,14 +6,19 @@ import io.optimesh.trainer.run.CheckpointEvaluator;
 import io.optimesh.trainer.run.RunDefaults;
 import io.optimesh.trainer.run.RunManager;
 import io.optimesh.trainer.run.RunPlanner;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 
 /** Builds the run manager and the checkpoint evaluator from {@link TrainerConfig}. */
 public class TrainerBeans {
+
+    /** How long shutdown waits for queued run events to reach the Kafka producer. */
+    private static final Duration EVENTS_DRAIN = Duration.ofSeconds(10);
 
     static {
         // The PyTorch native library ships in pytorch-native-cpu; DJL must never try to download one.
@@ -39,8 +44,17 @@ public class TrainerBeans {
         return new CheckpointEvaluator(config.device(), config.evalBatches(), config.evalBatchSize());
     }
 
-    /** A run in progress stops after its current step and saves a checkpoint, so it can be resumed. */
-    void stopRuns(@Observes ShutdownEvent event, RunManager runs, TrainerConfig config) {
-        runs.shutdown(config.stopWait());
+    /**
+     * The first sign of shutdown, before Quarkus waits for in-flight calls: a run in progress stops
+     * after its current step and saves a checkpoint (it can be resumed), and its WatchRun streams
+     * end, so they do not hold the shutdown until its timeout.
+     */
+    void stopRuns(@Observes ShutdownDelayInitiatedEvent event, RunManager runs) {
+        runs.beginShutdown();
+    }
+
+    /** Waits for the stopping run, then for its last events to reach the producer (closed after this). */
+    void awaitRuns(@Observes ShutdownEvent event, RunManager runs, TrainerConfig config) {
+        runs.shutdown(config.stopWait(), EVENTS_DRAIN);
     }
 }

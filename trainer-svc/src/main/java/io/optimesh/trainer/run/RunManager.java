@@ -289,10 +289,10 @@ public final class RunManager {
     }
 
     /**
-     * Takes no more work, stops what is pending, asks the running run to stop after its current step
-     * (it saves a checkpoint there), and waits up to {@code wait} for it and then for its events.
+     * Takes no more work, stops what is pending and asks the running run to stop after its current
+     * step (it saves a checkpoint there); returns at once. Watches end as their runs stop.
      */
-    public void shutdown(Duration wait) {
+    public void beginShutdown() {
         synchronized (this) {
             shuttingDown = true;
         }
@@ -302,21 +302,29 @@ public final class RunManager {
                 if (state == RunState.RUN_STATE_PENDING) {
                     entry.finish(RunState.RUN_STATE_STOPPED, "the trainer shut down before the run started", b -> b,
                             r -> RunStopped.newBuilder().setRun(r).build());
-                } else if (state == RunState.RUN_STATE_RUNNING) {
+                } else if (state == RunState.RUN_STATE_RUNNING && !entry.stopRequested) {
                     LOG.infof("Shutting down: stopping %s after its current step", entry.name);
                     entry.requestStop("the trainer shut down");
                 }
             }
         }
+    }
+
+    /**
+     * {@link #beginShutdown()}, then waits up to {@code runWait} for the running run to stop and up
+     * to {@code eventsWait} for its events to be handed on.
+     */
+    public void shutdown(Duration runWait, Duration eventsWait) {
+        beginShutdown();
         worker.shutdown();
         try {
-            if (!worker.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warnf("A run was still training %s after shutdown began", wait);
+            if (!worker.awaitTermination(runWait.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("A run was still training %s after shutdown began", runWait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        events.drain(wait);
+        events.drain(eventsWait);
     }
 
     private void execute(Entry entry) {

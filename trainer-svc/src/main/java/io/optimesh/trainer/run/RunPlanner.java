@@ -10,7 +10,6 @@ import io.optimesh.trainer.training.TrainingConfig;
 import io.optimesh.v1.ModelOverrides;
 import io.optimesh.v1.OptimizerPlacement;
 import io.optimesh.v1.OptimizerSpec;
-import io.optimesh.v1.PositionEncoding;
 import io.optimesh.v1.RunSpec;
 import java.util.ArrayList;
 import java.util.List;

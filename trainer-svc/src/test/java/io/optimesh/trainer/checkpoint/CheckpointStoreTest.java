@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import io.optimesh.core.safetensors.DType;
 import io.optimesh.core.safetensors.SafetensorsFile;
+import io.optimesh.core.safetensors.SafetensorsWriter;
 import io.optimesh.trainer.data.BatchSampler;
 import io.optimesh.trainer.data.Corpus;
 import io.optimesh.trainer.model.Gpt;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongToDoubleFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -160,6 +162,33 @@ class CheckpointStoreTest {
         assertThatThrownBy(() -> Checkpoint.open(directory).loadModel(root))
                 .hasMessageContaining("transformer.wte.weight has shape [256, 64], the model needs [256, 32]");
         assertThatThrownBy(() -> Checkpoint.open(dir)).hasMessageContaining("checkpoint.json missing");
+    }
+
+    @Test
+    void aWeightsFileOnItsOwnSaysWhatModelItHolds() throws IOException {
+        GptConfig rope = TINY.withPositional(GptConfig.Positional.ROPE).withTiedEmbeddings(false);
+        CheckpointStore store = new CheckpointStore(dir.resolve("run"), Retention.keepAll());
+        Path lone = dir.resolve("elsewhere.safetensors");
+        try (Gpt model = Gpt.initialize(rope, 5, root);
+                AdamW adamw = new AdamW(ADAMW, model.parameters(), Gpt.decayedParameters(rope), root)) {
+            store.save(state(3, model, adamw, null));
+            Path weights = store.latest().orElseThrow().directory().resolve(Checkpoint.WEIGHTS);
+            try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+                assertThat(file.metadata()).containsKey(Checkpoint.MODEL_METADATA);
+            }
+            Files.copy(weights, lone);
+            try (Gpt fromCheckpoint = Checkpoint.loadWeights(weights, root);
+                    Gpt fromLone = Checkpoint.loadWeights(lone, root)) {
+                assertThat(fromLone.config()).isEqualTo(rope).isEqualTo(fromCheckpoint.config());
+                model.parameters().forEach((name, p) ->
+                        assertThat(fromLone.parameters().get(name).toFloatArray()).as(name).isEqualTo(p.toFloatArray()));
+            }
+        }
+        store.clear();
+        assertThat(store.list()).isEmpty();
+        Path bare = dir.resolve("bare.safetensors");
+        SafetensorsWriter.write(bare, List.of(), Map.of());
+        assertThatThrownBy(() -> Checkpoint.loadWeights(bare, root)).hasMessageContaining("cannot tell what model");
     }
 
     private static TrainingState state(long step, Gpt model, AdamW adamw, Evaluation evaluation) {
