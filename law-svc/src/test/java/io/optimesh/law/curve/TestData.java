@@ -10,7 +10,8 @@ import java.nio.file.Path;
  */
 public final class TestData {
 
-    public static final String MPL_CURVES = System.getProperty("optimesh.mpl-curves", locate().toString());
+    public static final String MPL_CURVES = System.getProperty("optimesh.mpl-curves") != null
+            ? System.getProperty("optimesh.mpl-curves") : locate().toString();
 
     private TestData() {
     }
