@@ -91,11 +91,17 @@ public class LawGrpcService extends LawServiceGrpc.LawServiceImplBase {
     public void rankSchedules(RankSchedulesRequest request, StreamObserver<RankSchedulesResponse> responses) {
         answer(responses, () -> {
             FittedLaw law = LawMapping.fromProto(request.getLaw(), "law");
-            List<RankedSchedule> ranking = new ArrayList<>();
+            FieldViolations problems = new FieldViolations();
+            List<double[]> candidates = new ArrayList<>();
             for (int i = 0; i < request.getCandidatesCount(); i++) {
-                String field = "candidates[" + i + "]";
-                double[] lrs = mapping.lrs(request.getCandidates(i), field);
-                Prediction prediction = predict(law, lrs, new int[] {lrs.length - 1}, DEFAULT_CONFIDENCE, field);
+                candidates.add(mapping.lrs(request.getCandidates(i), "candidates[" + i + "]", problems));
+            }
+            problems.throwIfAny(LawMapping.INVALID_SCHEDULE);
+            List<RankedSchedule> ranking = new ArrayList<>();
+            for (int i = 0; i < candidates.size(); i++) {
+                double[] lrs = candidates.get(i);
+                Prediction prediction = predict(law, lrs, new int[] {lrs.length - 1}, DEFAULT_CONFIDENCE,
+                        "candidates[" + i + "]");
                 // divergence_risk stays 0: the risk classifier comes with issue 6.
                 ranking.add(RankedSchedule.newBuilder().setIndex(i).setFinalLoss(LawMapping.point(prediction, 0))
                         .build());

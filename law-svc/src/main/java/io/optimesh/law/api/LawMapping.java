@@ -170,7 +170,7 @@ final class LawMapping {
     }
 
     /** The per-step LRs of a schedule, or {@code null} with its problems recorded under {@code field}. */
-    private double[] lrs(Schedule schedule, String field, FieldViolations problems) {
+    double[] lrs(Schedule schedule, String field, FieldViolations problems) {
         List<ScheduleViolation> violations = ScheduleChecks.violations(schedule, field);
         for (ScheduleViolation v : violations) {
             problems.add(v.field(), v.description());

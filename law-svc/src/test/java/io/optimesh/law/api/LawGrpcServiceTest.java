@@ -26,6 +26,7 @@ import io.optimesh.v1.LawParameter;
 import io.optimesh.v1.LawServiceGrpc;
 import io.optimesh.v1.LawServiceGrpc.LawServiceBlockingStub;
 import io.optimesh.v1.OptimizeScheduleRequest;
+import io.optimesh.v1.PiecewiseLinearFamily;
 import io.optimesh.v1.PredictCurveRequest;
 import io.optimesh.v1.PredictCurveResponse;
 import io.optimesh.v1.PredictedPoint;
@@ -33,6 +34,7 @@ import io.optimesh.v1.RankSchedulesRequest;
 import io.optimesh.v1.RankSchedulesResponse;
 import io.optimesh.v1.RankedSchedule;
 import io.optimesh.v1.Schedule;
+import io.optimesh.v1.ScheduleKnot;
 import io.optimesh.v1.Warmup;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -150,6 +152,37 @@ class LawGrpcServiceTest {
             assertThat(p.getLower()).isLessThanOrEqualTo(p.getLoss());
             assertThat(p.getUpper()).isGreaterThanOrEqualTo(p.getLoss());
         });
+    }
+
+    @Test
+    void readsALawWhoseParametersComeInAnotherOrder() {
+        FittedLaw law = laws.fitLaw(FitLawRequest.newBuilder().setKind(LawKind.LAW_KIND_POWER)
+                .addCurves(powerLawCurve()).build()).getLaw();
+        // Fake a covariance with distinct entries, so that a wrong permutation shows in the intervals.
+        double[] covariance = {4e-6, 1e-6, 2e-6, 1e-6, 9e-6, 3e-6, 2e-6, 3e-6, 16e-6};
+        FittedLaw ordered = law.toBuilder().clearCovariance()
+                .addAllCovariance(Arrays.stream(covariance).boxed().toList()).build();
+        // Parameters as alpha, L0, A: row/column k of the covariance is parameter k of the message.
+        int[] order = {2, 0, 1};
+        FittedLaw.Builder shuffled = ordered.toBuilder().clearParameters().clearCovariance();
+        for (int a : order) {
+            shuffled.addParameters(ordered.getParameters(a));
+        }
+        for (int a : order) {
+            for (int b : order) {
+                shuffled.addCovariance(covariance[a * 3 + b]);
+            }
+        }
+        PredictCurveRequest request = PredictCurveRequest.newBuilder().setSchedule(cosine(40_000))
+                .addSteps(1000).addSteps(39_999).build();
+
+        List<PredictedPoint> expected = laws.predictCurve(request.toBuilder().setLaw(ordered).build()).getPointsList();
+        List<PredictedPoint> actual = laws.predictCurve(request.toBuilder().setLaw(shuffled).build()).getPointsList();
+
+        assertThat(actual).isEqualTo(expected);
+        List<PredictedPoint> noCovariance = laws.predictCurve(request.toBuilder()
+                .setLaw(ordered.toBuilder().clearCovariance()).build()).getPointsList();
+        assertThat(expected.get(1).getUpper()).isGreaterThan(noCovariance.get(1).getUpper() + 1e-3);
     }
 
     @Test
@@ -308,6 +341,26 @@ class LawGrpcServiceTest {
         assertThat(violations.get(0).getField()).isEqualTo("curves[0].points[1].step");
         assertThat(violations.get(10).getField()).isEqualTo("curves[0].points");
         assertThat(violations.get(10).getDescription()).isEqualTo("and 28 more problems");
+    }
+
+    @Test
+    void refusesEveryBadCandidateOfARanking() {
+        FittedLaw law = laws.fitLaw(FitLawRequest.newBuilder().setKind(LawKind.LAW_KIND_POWER)
+                .addCurves(powerLawCurve()).build()).getLaw();
+        Schedule knotsOutOfOrder = Schedule.newBuilder().setTotalSteps(100).setPiecewiseLinear(
+                PiecewiseLinearFamily.newBuilder()
+                        .addKnots(ScheduleKnot.newBuilder().setStep(50).setLr(1e-3))
+                        .addKnots(ScheduleKnot.newBuilder().setStep(10).setLr(1e-4))).build();
+        Schedule tooLong = cosine(20_000).toBuilder().setTotalSteps(20_000_000).build();
+
+        StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
+                () -> laws.rankSchedules(RankSchedulesRequest.newBuilder().setLaw(law).addCandidates(cosine(20_000))
+                        .addCandidates(knotsOutOfOrder).addCandidates(tooLong).build()));
+
+        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcErrors.errorInfo(error).orElseThrow().getReason()).isEqualTo("INVALID_SCHEDULE");
+        assertThat(GrpcErrors.fieldViolations(error)).extracting(FieldViolation::getField)
+                .containsExactly("candidates[1].piecewise_linear.knots[1].step", "candidates[2].total_steps");
     }
 
     @Test
