@@ -42,6 +42,33 @@ public final class FittedLaw {
                 new double[values.length][values.length], 0, null);
     }
 
+    /**
+     * A law with given parameter values, their covariance (natural units, {@code p x p}) and the
+     * log-loss noise of its fit set, e.g. one fitted elsewhere and sent over the wire. It has no
+     * {@link #quality()}.
+     */
+    public static FittedLaw of(LossLaw law, double[] values, double[][] covariance, double noise) {
+        List<Parameter> parameters = law.parameters(1);
+        int p = parameters.size();
+        if (values.length != p) {
+            throw new IllegalArgumentException(law.id() + " takes " + p + " parameters, got " + values.length);
+        }
+        if (covariance.length != p) {
+            throw new IllegalArgumentException("the covariance of " + p + " parameters is " + p + " x " + p);
+        }
+        double[][] copy = new double[p][];
+        for (int a = 0; a < p; a++) {
+            if (covariance[a].length != p) {
+                throw new IllegalArgumentException("the covariance of " + p + " parameters is " + p + " x " + p);
+            }
+            copy[a] = covariance[a].clone();
+        }
+        if (!(noise >= 0 && Double.isFinite(noise))) {
+            throw new IllegalArgumentException("noise must be a non-negative finite number, got " + noise);
+        }
+        return new FittedLaw(law, parameters.stream().map(Parameter::name).toList(), values, copy, noise, null);
+    }
+
     public LossLaw law() {
         return law;
     }
@@ -85,7 +112,7 @@ public final class FittedLaw {
         return noise;
     }
 
-    /** Fit quality on the fit set; {@code null} for {@link #fixed} laws. */
+    /** Fit quality on the fit set; {@code null} for {@link #fixed} laws and those built {@link #of} values. */
     public FitQuality quality() {
         return quality;
     }
