@@ -3,6 +3,7 @@ package io.optimesh.merge.method;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.optimesh.core.safetensors.SafetensorsFile;
+import io.optimesh.core.safetensors.SafetensorsFormatException;
 import io.optimesh.core.safetensors.SafetensorsWriter;
 import io.optimesh.core.safetensors.TensorInfo;
 import io.optimesh.core.safetensors.TensorSpec;
@@ -63,9 +64,19 @@ public final class CheckpointMerger {
      * nothing is left at {@code output} (or what was there stays).
      *
      * @throws IncompatibleCheckpointsException if the inputs do not hold the same tensors
-     * @throws io.optimesh.core.safetensors.SafetensorsFormatException if an input is not a valid file
+     * @throws InvalidCheckpointException if an input is not a valid safetensors file
      */
     public MergeResult merge(List<Path> inputs, Path output, ElementwiseMerge method) throws IOException {
+        return merge(inputs, output, method, MergeProgressListener.NONE);
+    }
+
+    /**
+     * Like {@link #merge(List, Path, ElementwiseMerge)}, telling {@code listener} after each tensor is
+     * written. An exception thrown by the listener stops the merge and leaves nothing at {@code output}.
+     */
+    public MergeResult merge(List<Path> inputs, Path output, ElementwiseMerge method, MergeProgressListener listener)
+            throws IOException {
+        Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(output, "output");
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("a merge needs at least one checkpoint");
@@ -77,18 +88,20 @@ public final class CheckpointMerger {
         try (OpenInputs open = OpenInputs.open(inputs)) {
             List<TensorInfo> tensors = checkCompatible(open.files);
             Map<String, String> metadata = metadata(open.files, method);
-            return write(open.files, tensors, output, method, metadata);
+            return write(open.files, tensors, output, method, metadata, listener);
         }
     }
 
     private MergeResult write(List<SafetensorsFile> files, List<TensorInfo> tensors, Path output,
-            ElementwiseMerge method, Map<String, String> metadata) throws IOException {
+            ElementwiseMerge method, Map<String, String> metadata, MergeProgressListener listener) throws IOException {
         List<TensorSpec> specs = tensors.stream().map(TensorInfo::spec).toList();
         SafetensorsWriter writer = SafetensorsWriter.create(output, specs, metadata);
         try {
             int combined = 0;
             long elements = 0;
-            for (TensorInfo t : tensors) {
+            long bytes = 0;
+            for (int i = 0; i < tensors.size(); i++) {
+                TensorInfo t = tensors.get(i);
                 if (t.dtype().isFloatingPoint()) {
                     combine(files, t, method, writer);
                     combined++;
@@ -96,6 +109,8 @@ public final class CheckpointMerger {
                     carryOver(files, t, method, writer);
                 }
                 elements += t.elementCount();
+                bytes += t.byteSize();
+                listener.tensorWritten(t.name(), i + 1, tensors.size(), bytes);
             }
             writer.close();
             return new MergeResult(output, tensors.size(), combined, elements, metadata);
@@ -131,7 +146,7 @@ public final class CheckpointMerger {
             ByteBuffer first = files.get(0).read(t.name(), start, len);
             for (int i = 1; i < files.size(); i++) {
                 if (!files.get(i).read(t.name(), start, len).equals(first)) {
-                    throw new IncompatibleCheckpointsException(t.name(), "tensor '" + t.name() + "' is " + t.dtype()
+                    throw new IncompatibleCheckpointsException(t.name(), i, "tensor '" + t.name() + "' is " + t.dtype()
                             + ", which a " + method.name() + " merge carries over only when every input holds the same"
                             + " values, but " + files.get(i).path() + " differs from " + files.get(0).path());
                 }
@@ -144,23 +159,25 @@ public final class CheckpointMerger {
         SafetensorsFile reference = files.get(0);
         List<TensorInfo> tensors = reference.tensors();
         Set<String> names = tensors.stream().map(TensorInfo::name).collect(Collectors.toSet());
-        for (SafetensorsFile other : files.subList(1, files.size())) {
+        for (int i = 1; i < files.size(); i++) {
+            SafetensorsFile other = files.get(i);
+            int input = i;
             for (TensorInfo t : tensors) {
-                TensorInfo o = other.find(t.name()).orElseThrow(() -> new IncompatibleCheckpointsException(t.name(),
+                TensorInfo o = other.find(t.name()).orElseThrow(() -> new IncompatibleCheckpointsException(t.name(), input,
                         "tensor '" + t.name() + "' is in " + reference.path() + " but missing from " + other.path()));
                 if (o.dtype() != t.dtype()) {
-                    throw new IncompatibleCheckpointsException(t.name(), "tensor '" + t.name() + "' is " + t.dtype()
-                            + " in " + reference.path() + " but " + o.dtype() + " in " + other.path());
+                    throw new IncompatibleCheckpointsException(t.name(), input, "tensor '" + t.name() + "' is "
+                            + t.dtype() + " in " + reference.path() + " but " + o.dtype() + " in " + other.path());
                 }
                 if (!Arrays.equals(o.shape(), t.shape())) {
-                    throw new IncompatibleCheckpointsException(t.name(), "tensor '" + t.name() + "' has shape "
+                    throw new IncompatibleCheckpointsException(t.name(), input, "tensor '" + t.name() + "' has shape "
                             + Arrays.toString(t.shape()) + " in " + reference.path() + " but "
                             + Arrays.toString(o.shape()) + " in " + other.path());
                 }
             }
             for (TensorInfo o : other.tensors()) {
                 if (!names.contains(o.name())) {
-                    throw new IncompatibleCheckpointsException(o.name(), "tensor '" + o.name() + "' is in "
+                    throw new IncompatibleCheckpointsException(o.name(), input, "tensor '" + o.name() + "' is in "
                             + other.path() + " but missing from " + reference.path());
                 }
             }
@@ -195,8 +212,12 @@ public final class CheckpointMerger {
         static OpenInputs open(List<Path> paths) throws IOException {
             OpenInputs open = new OpenInputs();
             try {
-                for (Path p : paths) {
-                    open.files.add(SafetensorsFile.open(p));
+                for (int i = 0; i < paths.size(); i++) {
+                    try {
+                        open.files.add(SafetensorsFile.open(paths.get(i)));
+                    } catch (SafetensorsFormatException e) {
+                        throw new InvalidCheckpointException(i, paths.get(i), e);
+                    }
                 }
                 return open;
             } catch (IOException | RuntimeException e) {

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -141,7 +142,10 @@ class CheckpointMergerTest {
         SafetensorsWriter.write(out, List.of(Tensor.f32("old", new long[] {1}, new float[] {9})), Map.of());
 
         assertThatThrownBy(() -> new CheckpointMerger(1).merge(List.of(a, b), out, LinearMerge.uniform(2)))
-                .isInstanceOfSatisfying(IncompatibleCheckpointsException.class, e -> assertThat(e.tensor()).isEqualTo("step"))
+                .isInstanceOfSatisfying(IncompatibleCheckpointsException.class, e -> {
+                    assertThat(e.tensor()).isEqualTo("step");
+                    assertThat(e.input()).isEqualTo(1);
+                })
                 .hasMessageContaining("tensor 'step' is I64")
                 .hasMessageContaining(b + " differs from " + a);
         assertThat(files()).containsExactlyInAnyOrder(a, b, out);
@@ -162,13 +166,13 @@ class CheckpointMergerTest {
         Path out = dir.resolve("out.safetensors");
         CheckpointMerger merger = new CheckpointMerger();
 
-        assertIncompatible(() -> merger.merge(List.of(ref, reshaped), out, LinearMerge.uniform(2)), "w",
+        assertIncompatible(() -> merger.merge(List.of(ref, reshaped), out, LinearMerge.uniform(2)), "w", 1,
                 "tensor 'w' has shape [2, 2] in " + ref + " but [4] in " + reshaped);
-        assertIncompatible(() -> merger.merge(List.of(ref, retyped), out, LinearMerge.uniform(2)), "b",
+        assertIncompatible(() -> merger.merge(List.of(ref, ref, retyped), out, LinearMerge.uniform(3)), "b", 2,
                 "tensor 'b' is F32 in " + ref + " but F64 in " + retyped);
-        assertIncompatible(() -> merger.merge(List.of(ref, missing), out, LinearMerge.uniform(2)), "b",
+        assertIncompatible(() -> merger.merge(List.of(ref, missing), out, LinearMerge.uniform(2)), "b", 1,
                 "tensor 'b' is in " + ref + " but missing from " + missing);
-        assertIncompatible(() -> merger.merge(List.of(ref, extra), out, LinearMerge.uniform(2)), "head",
+        assertIncompatible(() -> merger.merge(List.of(ref, extra), out, LinearMerge.uniform(2)), "head", 1,
                 "tensor 'head' is in " + extra + " but missing from " + ref);
         assertThat(files()).doesNotContain(out).allMatch(p -> p.toString().endsWith(".safetensors"));
     }
@@ -181,15 +185,47 @@ class CheckpointMergerTest {
         assertThatThrownBy(() -> LinearMerge.of(0.5, 0.5).merge(List.of(a), out))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("linear merge of 2 checkpoints was given 1");
-        assertThatThrownBy(() -> LinearMerge.uniform(2).merge(List.of(a, broken), out))
-                .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining(broken.toString());
+        assertThatThrownBy(() -> LinearMerge.uniform(3).merge(List.of(a, a, broken), out))
+                .isInstanceOfSatisfying(InvalidCheckpointException.class, e -> {
+                    assertThat(e.input()).isEqualTo(2);
+                    assertThat(e.path()).isEqualTo(broken);
+                    assertThat(e).isInstanceOf(SafetensorsFormatException.class).hasCauseInstanceOf(SafetensorsFormatException.class);
+                })
+                .hasMessageContaining(broken.toString());
         assertThat(files()).containsExactlyInAnyOrder(a, broken);
     }
 
-    private void assertIncompatible(org.assertj.core.api.ThrowableAssert.ThrowingCallable merge, String tensor,
+    @Test
+    void reportsProgressAfterEachTensorInOutputOrder() throws IOException {
+        Path a = write("a", Tensor.f32("w", new long[] {2, 3}, new float[6]), longs("step", 7),
+                Tensor.f32("b", new long[] {3}, new float[3]));
+        Path b = write("b", Tensor.f32("w", new long[] {2, 3}, new float[6]), longs("step", 7),
+                Tensor.f32("b", new long[] {3}, new float[3]));
+        List<String> events = new ArrayList<>();
+        new CheckpointMerger(4).merge(List.of(a, b), dir.resolve("m.safetensors"), LinearMerge.uniform(2),
+                (tensor, done, total, bytes) -> events.add(tensor + " " + done + "/" + total + " " + bytes));
+        // 24 bytes of F32, then 8 of I64, then 12 of F32.
+        assertThat(events).containsExactly("w 1/3 24", "step 2/3 32", "b 3/3 44");
+    }
+
+    @Test
+    void aFailingListenerStopsTheMergeAndNothingIsWritten() throws IOException {
+        Path a = write("a", Tensor.f32("w", new long[] {1}, new float[] {1}), Tensor.f32("b", new long[] {1}, new float[] {2}));
+        Path out = dir.resolve("m.safetensors");
+        assertThatThrownBy(() -> new CheckpointMerger().merge(List.of(a, a), out, LinearMerge.uniform(2),
+                (tensor, done, total, bytes) -> {
+                    throw new IllegalStateException("client went away after " + tensor);
+                })).hasMessage("client went away after w");
+        assertThat(files()).containsExactly(a);
+    }
+
+    private void assertIncompatible(org.assertj.core.api.ThrowableAssert.ThrowingCallable merge, String tensor, int input,
             String message) {
         assertThatThrownBy(merge)
-                .isInstanceOfSatisfying(IncompatibleCheckpointsException.class, e -> assertThat(e.tensor()).isEqualTo(tensor))
+                .isInstanceOfSatisfying(IncompatibleCheckpointsException.class, e -> {
+                    assertThat(e.tensor()).isEqualTo(tensor);
+                    assertThat(e.input()).isEqualTo(input);
+                })
                 .hasMessage(message);
     }
 

@@ -1,0 +1,72 @@
+package io.optimesh.coordinator.config;
+
+import io.optimesh.coordinator.events.KafkaStudyEventLog;
+import io.optimesh.coordinator.events.StudyLogReader;
+import io.optimesh.coordinator.execution.StudyRunner;
+import io.optimesh.coordinator.execution.TrialExecutor;
+import io.optimesh.coordinator.study.Studies;
+import io.optimesh.coordinator.study.StudyEventLog;
+
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Clock;
+
+/** Wires the domain (which knows nothing of CDI) to the configuration. */
+public class CoordinatorBeans {
+
+    @Produces
+    @Singleton
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Produces
+    @Singleton
+    KafkaStudyEventLog kafkaStudyEventLog(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            CoordinatorConfig config) {
+        return new KafkaStudyEventLog(
+                bootstrapServers, config.studiesTopic(), config.eventSource());
+    }
+
+    void closeKafkaStudyEventLog(@Disposes KafkaStudyEventLog log) {
+        log.close();
+    }
+
+    @Produces
+    @Singleton
+    StudyLogReader studyLogReader(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            CoordinatorConfig config) {
+        return new StudyLogReader(bootstrapServers, config.studiesTopic());
+    }
+
+    @Produces
+    @Singleton
+    Studies studies(StudyEventLog log, Clock clock) {
+        return new Studies(log, clock);
+    }
+
+    @Produces
+    @Singleton
+    StudyRunner studyRunner(
+            Studies studies, TrialExecutor executor, Clock clock, CoordinatorConfig config) {
+        return new StudyRunner(
+                studies,
+                executor,
+                clock,
+                new StudyRunner.Settings(
+                        config.defaultMaxRetries(),
+                        config.gridPointsPerAxis(),
+                        config.tickInterval(),
+                        config.retryBackoff()));
+    }
+
+    void closeStudyRunner(@Disposes StudyRunner runner) {
+        runner.close();
+    }
+}

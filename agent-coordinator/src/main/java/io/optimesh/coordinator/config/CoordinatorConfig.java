@@ -1,0 +1,53 @@
+package io.optimesh.coordinator.config;
+
+import io.optimesh.core.events.Topics;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Everything agent-coordinator can be told, under {@code optimesh.coordinator}. */
+@ConfigMapping(prefix = "optimesh.coordinator")
+public interface CoordinatorConfig {
+
+    /** The study event log: the source of truth the coordinator replays on start. */
+    @WithDefault(Topics.STUDIES)
+    String studiesTopic();
+
+    /** The CloudEvents {@code ce_source} of every event the coordinator publishes. */
+    @WithDefault("//optimesh.io/agent-coordinator")
+    String eventSource();
+
+    /** How long reading the study log back on start may take before startup fails. */
+    @WithDefault("60s")
+    Duration replayTimeout();
+
+    /** Retries of a failed trial when a study leaves {@code max_retries} at 0. */
+    @WithDefault("1")
+    int defaultMaxRetries();
+
+    /** Points per float axis (and at most per int axis) of the grid sampler. */
+    @WithDefault("5")
+    int gridPointsPerAxis();
+
+    /** How often every running study is re-examined (wall-time budgets, lost trial tasks). */
+    @WithDefault("2s")
+    Duration tickInterval();
+
+    /** Wait between attempts when the trainer or the log is unreachable. */
+    @WithDefault("1s")
+    Duration retryBackoff();
+
+    /** Trainer calls. */
+    Trainer trainer();
+
+    interface Trainer {
+        /** Deadline of the unary trainer calls (CreateRun, GetRun, StopRun). */
+        @WithDefault("30s")
+        Duration callTimeout();
+
+        /** Poll interval when the trainer cannot stream a run (WatchRun unimplemented). */
+        @WithDefault("1s")
+        Duration pollInterval();
+    }
+}

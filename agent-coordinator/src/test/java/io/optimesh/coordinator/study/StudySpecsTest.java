@@ -1,0 +1,156 @@
+package io.optimesh.coordinator.study;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.optimesh.coordinator.search.FieldViolation;
+import io.optimesh.v1.CosineFamily;
+import io.optimesh.v1.FloatDomain;
+import io.optimesh.v1.OptimizerSpec;
+import io.optimesh.v1.Pruner;
+import io.optimesh.v1.RunSpec;
+import io.optimesh.v1.Sampler;
+import io.optimesh.v1.Schedule;
+import io.optimesh.v1.SearchParameter;
+import io.optimesh.v1.SearchSpace;
+import io.optimesh.v1.StudyBudget;
+import io.optimesh.v1.StudySpec;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+class StudySpecsTest {
+
+    static final StudySpec VALID =
+            StudySpec.newBuilder()
+                    .setSearchSpace(
+                            SearchSpace.newBuilder()
+                                    .addParameters(
+                                            SearchParameter.newBuilder()
+                                                    .setName("learning_rate")
+                                                    .setFloatDomain(
+                                                            FloatDomain.newBuilder()
+                                                                    .setMin(1e-4)
+                                                                    .setMax(1e-1)
+                                                                    .setLog(true))))
+                    .setBudget(StudyBudget.newBuilder().setMaxTrials(8))
+                    .setBaseRun(
+                            RunSpec.newBuilder()
+                                    .setModelPreset("tiny")
+                                    .setSteps(100)
+                                    .setBatchSize(8)
+                                    .setOptimizer(OptimizerSpec.newBuilder().setAlgorithm("adamw"))
+                                    .setSchedule(
+                                            Schedule.newBuilder()
+                                                    .setTotalSteps(100)
+                                                    .setPeakLr(1e-3)
+                                                    .setCosine(CosineFamily.getDefaultInstance())))
+                    .build();
+
+    private static List<String> fields(StudySpec spec) {
+        return StudySpecs.validate(spec, 5).stream().map(FieldViolation::field).toList();
+    }
+
+    @Test
+    void aValidSpecPasses() {
+        assertThat(StudySpecs.validate(VALID, 5)).isEmpty();
+    }
+
+    @Test
+    void anEmptySearchSpaceIsRefused() {
+        assertThat(
+                        fields(
+                                VALID.toBuilder()
+                                        .setSearchSpace(SearchSpace.getDefaultInstance())
+                                        .build()))
+                .containsExactly("spec.search_space.parameters");
+        assertThat(fields(VALID.toBuilder().clearSearchSpace().build()))
+                .containsExactly("spec.search_space");
+    }
+
+    @Test
+    void aBudgetOfZeroIsRefused() {
+        List<FieldViolation> v =
+                StudySpecs.validate(
+                        VALID.toBuilder().setBudget(StudyBudget.getDefaultInstance()).build(), 5);
+        assertThat(v).extracting(FieldViolation::field).containsExactly("spec.budget");
+        assertThat(v.get(0).description()).contains("budget of zero");
+        assertThat(
+                        fields(
+                                VALID.toBuilder()
+                                        .setBudget(StudyBudget.newBuilder().setMaxTrials(-1))
+                                        .build()))
+                .containsExactly("spec.budget.max_trials");
+        assertThat(fields(VALID.toBuilder().clearBudget().build())).containsExactly("spec.budget");
+    }
+
+    @Test
+    void unknownAndUnavailableSamplersAndPrunersAreRefused() {
+        List<FieldViolation> unknown =
+                StudySpecs.validate(VALID.toBuilder().setSamplerValue(42).build(), 5);
+        assertThat(unknown).extracting(FieldViolation::field).containsExactly("spec.sampler");
+        assertThat(unknown.get(0).description()).contains("unknown sampler value 42");
+        List<FieldViolation> tpe =
+                StudySpecs.validate(VALID.toBuilder().setSampler(Sampler.SAMPLER_TPE).build(), 5);
+        assertThat(tpe.get(0).description()).contains("SAMPLER_TPE is not available yet");
+        assertThat(fields(VALID.toBuilder().setSampler(Sampler.SAMPLER_GRID).build())).isEmpty();
+        assertThat(fields(VALID.toBuilder().setPrunerValue(99).build()))
+                .containsExactly("spec.pruner");
+        assertThat(fields(VALID.toBuilder().setPruner(Pruner.PRUNER_ASHA).build()))
+                .containsExactly("spec.pruner");
+    }
+
+    @Test
+    void theBaseRunMustHaveWhatTrialsBuildOn() {
+        assertThat(fields(VALID.toBuilder().clearBaseRun().build()))
+                .containsExactly("spec.base_run");
+        assertThat(
+                        fields(
+                                VALID.toBuilder()
+                                        .setBaseRun(
+                                                VALID.getBaseRun().toBuilder()
+                                                        .clearSchedule()
+                                                        .clearOptimizer())
+                                        .build()))
+                .containsExactly("spec.base_run.optimizer", "spec.base_run.schedule");
+    }
+
+    @Test
+    void everyViolationIsReportedAtOnce() {
+        StudySpec bad =
+                VALID.toBuilder()
+                        .setBudget(StudyBudget.getDefaultInstance())
+                        .setSamplerValue(42)
+                        .setParallelism(-1)
+                        .setSearchSpace(
+                                SearchSpace.newBuilder()
+                                        .addParameters(VALID.getSearchSpace().getParameters(0))
+                                        .addParameters(
+                                                VALID.getSearchSpace().getParameters(0).toBuilder()
+                                                        .setName("lr")))
+                        .build();
+        assertThat(fields(bad))
+                .containsExactly(
+                        "spec.budget",
+                        "spec.parallelism",
+                        "spec.sampler",
+                        "spec.search_space.parameters[1].name");
+    }
+
+    @Test
+    void normalizingResolvesEveryDefault() {
+        StudySpec n = StudySpecs.normalize(VALID, 2);
+        assertThat(n.getParallelism()).isEqualTo(1);
+        assertThat(n.getMaxRetries()).isEqualTo(2);
+        assertThat(n.getSampler()).isEqualTo(Sampler.SAMPLER_RANDOM);
+        assertThat(n.getPruner()).isEqualTo(Pruner.PRUNER_NONE);
+        StudySpec explicit =
+                VALID.toBuilder()
+                        .setParallelism(4)
+                        .setMaxRetries(3)
+                        .setSampler(Sampler.SAMPLER_GRID)
+                        .build();
+        assertThat(StudySpecs.normalize(explicit, 2))
+                .isEqualTo(explicit.toBuilder().setPruner(Pruner.PRUNER_NONE).build());
+    }
+}

@@ -1,0 +1,26 @@
+package io.optimesh.merge.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
+
+/** merge-svc's settings, {@code optimesh.merge.*} (env: {@code OPTIMESH_MERGE_*}). */
+@ConfigMapping(prefix = "optimesh.merge")
+public interface MergeConfig {
+
+    /**
+     * Where merged checkpoints go when a request names no output: {@code <dir>/<request_id>.safetensors},
+     * or a random UUID for the name when the request has no id. Created on first use.
+     */
+    @WithName("checkpoint-dir")
+    Path checkpointDirectory();
+
+    /**
+     * Elements of one tensor read from each input at a time. A merge holds {@code (inputs + 1) * chunk}
+     * doubles, whatever the size of the model: 262144 is 2 MiB per input.
+     */
+    int chunkElements();
+
+    /** Completed request ids remembered, so that a retried request gets its first answer back. */
+    int rememberedRequests();
+}

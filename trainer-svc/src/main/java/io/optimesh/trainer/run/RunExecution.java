@@ -1,0 +1,69 @@
+package io.optimesh.trainer.run;
+
+import ai.djl.ndarray.NDManager;
+import io.optimesh.trainer.checkpoint.Checkpoint;
+import io.optimesh.trainer.checkpoint.CheckpointManifest;
+import io.optimesh.trainer.checkpoint.CheckpointStore;
+import io.optimesh.trainer.data.BatchSampler;
+import io.optimesh.trainer.model.Gpt;
+import io.optimesh.trainer.model.Torch;
+import io.optimesh.trainer.training.AdamW;
+import io.optimesh.trainer.training.Evaluator;
+import io.optimesh.trainer.training.TrainingListener;
+import io.optimesh.trainer.training.TrainingLoop;
+import io.optimesh.trainer.training.TrainingOutcome;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/** One execution of a run on the calling thread: fresh, or resumed from the store's latest checkpoint. */
+final class RunExecution {
+
+    private RunExecution() {}
+
+    /**
+     * Trains {@code plan} until it completes, diverges or {@code stop} says so.
+     *
+     * @param resume continue from the latest checkpoint in {@code store} (from step 0 when there is
+     *     none); otherwise start afresh, removing checkpoints an earlier run left there
+     */
+    static TrainingOutcome train(RunPlan plan, CheckpointStore store, boolean resume, TrainingListener listener,
+            BooleanSupplier stop) {
+        Optional<Checkpoint> from = resume ? store.latest() : Optional.empty();
+        if (!resume) {
+            store.clear();
+        }
+        try (NDManager root = NDManager.newBaseManager(plan.device(), Torch.ENGINE)) {
+            Gpt model;
+            AdamW adamw;
+            long startStep = 0;
+            double bestLoss = Double.POSITIVE_INFINITY;
+            if (from.isPresent()) {
+                Checkpoint checkpoint = from.get();
+                CheckpointManifest manifest = checkpoint.manifest();
+                if (!manifest.model().equals(plan.model())) {
+                    throw new IllegalStateException(checkpoint + " holds a " + manifest.model()
+                            + ", the run trains a " + plan.model());
+                }
+                model = checkpoint.loadModel(root);
+                adamw = AdamW.restore(plan.adamw(), model.parameters(), Gpt.decayedParameters(plan.model()), root,
+                        checkpoint.optimizerState(), manifest.optimizer().updates());
+                startStep = manifest.step();
+                if (manifest.bestLoss() != null) {
+                    bestLoss = manifest.bestLoss();
+                }
+            } else {
+                model = Gpt.initialize(plan.model(), plan.training().seed(), root);
+                adamw = new AdamW(plan.adamw(), model.parameters(), Gpt.decayedParameters(plan.model()), root);
+            }
+            try (model; adamw) {
+                BatchSampler sampler = new BatchSampler(plan.dataset().corpus(), plan.sequenceLength(),
+                        plan.training().rowsPerStep(), plan.training().seed());
+                Evaluator evaluator = new Evaluator(BatchSampler.validationBatches(plan.dataset().corpus(),
+                        plan.sequenceLength(), plan.training().microBatchRows(), plan.evalBatches()));
+                TrainingLoop loop = new TrainingLoop(model, adamw, sampler, evaluator, plan.schedule()::at,
+                        plan.training(), listener, store);
+                return loop.resume(startStep, bestLoss, stop);
+            }
+        }
+    }
+}

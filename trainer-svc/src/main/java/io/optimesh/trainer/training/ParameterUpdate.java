@@ -1,0 +1,46 @@
+package io.optimesh.trainer.training;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+
+/**
+ * One optimizer step over named parameters, in place. The training loop computes gradients,
+ * clips them and hands them here; what the update does with them (and the state it keeps) is the
+ * implementation's business, so the optimizer library can supply its own.
+ */
+public interface ParameterUpdate extends AutoCloseable {
+
+    /**
+     * Norms of what an update did, for the update-to-parameter ratio.
+     *
+     * @param updateNorm L2 norm of θ_new − θ_old over all parameters together
+     * @param parameterNorm L2 norm of θ_old over all parameters together
+     */
+    record Stats(double updateNorm, double parameterNorm) {
+        public double ratio() {
+            return parameterNorm == 0 ? 0 : updateNorm / parameterNorm;
+        }
+    }
+
+    /**
+     * Updates every parameter in place from its gradient.
+     *
+     * @param parameters the model's parameters by name
+     * @param gradients a gradient for each parameter, same names and shapes
+     * @param learningRate this step's learning rate
+     */
+    Stats apply(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double learningRate);
+
+    /** The algorithm's name, recorded with checkpoints of its state (for example {@code adamw}). */
+    String name();
+
+    /** Updates applied so far (restored with the state on resume). */
+    long updates();
+
+    /** The optimizer's state arrays by name, for checkpoints. */
+    Map<String, NDArray> state();
+
+    /** Frees the state. */
+    @Override
+    void close();
+}
