@@ -7,10 +7,10 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 
 /** The end of a log file, and following it as it grows, without reading a large log whole. */
 public final class LogTail {
@@ -20,12 +20,23 @@ public final class LogTail {
     private final Path file;
     private final String prefix;
     private long position;
+    /** The file's identity (inode) when last read: up moves the old log aside and starts a new one. */
+    private Object fileKey;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
 
     private LogTail(Path file, String prefix, long position) {
         this.file = file;
         this.prefix = prefix;
         this.position = position;
+        this.fileKey = fileKey(file);
+    }
+
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** The last {@code n} lines of the file (fewer if it is shorter; none if it does not exist). */
@@ -74,38 +85,54 @@ public final class LogTail {
         out.flush();
     }
 
-    /**
-     * Prints what is appended to the files from now on until the thread is interrupted (or Ctrl-C ends
-     * the JVM). A file that shrinks was rotated or truncated, and is followed again from its start.
-     */
-    public static void follow(List<Path> files, List<String> prefixes, PrintWriter out)
-            throws IOException, InterruptedException {
-        Deque<LogTail> tails = new ArrayDeque<>();
+    /** Starts following the files: what is appended to them from now on is what the follower prints. */
+    public static Follower follow(List<Path> files, List<String> prefixes) throws IOException {
+        List<LogTail> tails = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             Path f = files.get(i);
             tails.add(new LogTail(f, prefixes.get(i), Files.exists(f) ? Files.size(f) : 0));
         }
-        while (!Thread.currentThread().isInterrupted()) {
+        return new Follower(tails);
+    }
+
+    /** Files being followed. A file that shrinks was rotated or truncated and is read again from its start. */
+    public static final class Follower {
+        private final List<LogTail> tails;
+
+        private Follower(List<LogTail> tails) {
+            this.tails = tails;
+        }
+
+        /** Prints the complete lines appended since the last call; false when nothing was appended. */
+        public boolean printAppended(PrintWriter out) throws IOException {
             boolean any = false;
             for (LogTail tail : tails) {
                 any |= tail.poll(out);
             }
             out.flush();
-            if (!any) {
-                Thread.sleep(250);
+            return any;
+        }
+
+        /** Prints appended lines as they come until the thread is interrupted (or Ctrl-C ends the JVM). */
+        public void run(PrintWriter out) throws IOException, InterruptedException {
+            while (true) {
+                if (!printAppended(out)) {
+                    Thread.sleep(250);
+                }
             }
         }
-        throw new InterruptedException();
     }
 
     private boolean poll(PrintWriter out) throws IOException {
         if (!Files.exists(file)) {
             return false;
         }
-        long size = Files.size(file);
-        if (size < position) {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        long size = attributes.size();
+        if (size < position || !Objects.equals(attributes.fileKey(), fileKey)) {
             position = 0;
             partial.reset();
+            fileKey = attributes.fileKey();
         }
         if (size == position) {
             return false;

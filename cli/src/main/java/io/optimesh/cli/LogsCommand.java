@@ -68,9 +68,11 @@ public class LogsCommand implements Callable<Integer> {
             prefixes.add(names.size() == 1 ? "" : String.format("%-" + width + "s | ", name));
         }
         PrintWriter out = spec.commandLine().getOut();
+        // Following starts before the tail is printed, so no line written in between is lost.
+        LogTail.Follower follower = follow ? LogTail.follow(files, prefixes) : null;
         LogTail.print(files, prefixes, lines, out);
-        if (follow) {
-            LogTail.follow(files, prefixes, out);
+        if (follower != null) {
+            follower.run(out);
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -17,7 +18,11 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
     public static final int DEFAULT_KAFKA_PORT = 9092;
     /** The name the broker goes by in mesh.json, the status table and its log file. */
     public static final String KAFKA = "kafka";
-    public static final String HOST = "localhost";
+    /**
+     * Everything listens on the loopback address only: a developer's mesh has no authentication, so it
+     * stays off the network (the broker already does, being LocalKafkaBroker's choice).
+     */
+    public static final String HOST = "127.0.0.1";
 
     public MeshPlan {
         services = List.copyOf(services);
@@ -50,9 +55,8 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
         return HOST + ":" + port(service);
     }
 
-    /** The broker listens on the loopback address only (LocalKafkaBroker's choice). */
     public String bootstrapServers() {
-        return "127.0.0.1:" + kafkaPort;
+        return HOST + ":" + kafkaPort;
     }
 
     /** Every port the mesh will listen on, named for the error message when one is taken. */
@@ -72,12 +76,13 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
     }
 
     /**
-     * The service's settings as environment overrides of its application.properties: its port, the
+     * The service's settings as environment overrides of its application.properties: its address, the
      * broker, the state directory, plain-text logs, and where every peer it may call listens (also
      * peers not started).
      */
     public Map<String, String> environment(MeshService service) {
         Map<String, String> env = new LinkedHashMap<>();
+        env.put("QUARKUS_HTTP_HOST", HOST);
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port(service)));
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
         env.put("OPTIMESH_STATE_DIR", layout.stateDir().toString());
@@ -85,7 +90,7 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
         for (MeshService peer : MeshService.values()) {
             peer.grpcClientName().ifPresent(client -> {
-                String prefix = "QUARKUS_GRPC_CLIENTS_" + client.toUpperCase(java.util.Locale.ROOT);
+                String prefix = "QUARKUS_GRPC_CLIENTS_" + client.toUpperCase(Locale.ROOT);
                 env.put(prefix + "_HOST", HOST);
                 env.put(prefix + "_PORT", Integer.toString(port(peer)));
             });

@@ -41,30 +41,33 @@ class LogTailTest {
     }
 
     @Test
-    void followPrintsOnlyWhatIsAppendedWithEachFilesPrefix() throws Exception {
+    void followPrintsOnlyCompleteLinesAppendedLaterWithEachFilesPrefix() throws Exception {
         Path a = dir.resolve("a.log");
         Path b = dir.resolve("b.log");
         Files.writeString(a, "old\n");
         StringWriter text = new StringWriter();
         PrintWriter out = new PrintWriter(text);
-        Thread follower = new Thread(() -> {
-            try {
-                LogTail.follow(List.of(a, b), List.of("a | ", "b | "), out);
-            } catch (InterruptedException e) {
-                // Interrupting is how the test stops it.
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        follower.start();
-        Thread.sleep(400);
+
+        LogTail.Follower follower = LogTail.follow(List.of(a, b), List.of("a | ", "b | "));
+        assertThat(follower.printAppended(out)).isFalse();
+
         Files.writeString(a, "new 1\nhalf", StandardOpenOption.APPEND);
         Files.writeString(b, "b first\n");
-        Thread.sleep(600);
+        assertThat(follower.printAppended(out)).isTrue();
+        assertThat(text.toString().lines()).containsExactly("a | new 1", "b | b first");
+
         Files.writeString(a, " done\n", StandardOpenOption.APPEND);
-        ProcessesTest.awaitUntil(() -> text.toString().contains("half done"));
-        follower.interrupt();
-        follower.join(5000);
-        assertThat(text.toString().lines()).containsExactlyInAnyOrder("a | new 1", "b | b first", "a | half done");
+        follower.printAppended(out);
+        assertThat(text.toString().lines()).containsExactly("a | new 1", "b | b first", "a | half done");
+
+        // up moves the old log aside and the restarted service writes a new one, longer or not.
+        Files.move(b, dir.resolve("b.log.prev"));
+        Files.writeString(b, "restarted\n");
+        follower.printAppended(out);
+        // Truncated in place: shorter than what was read.
+        Files.writeString(a, "x\n");
+        follower.printAppended(out);
+        assertThat(text.toString().lines()).containsExactly("a | new 1", "b | b first", "a | half done",
+                "b | restarted", "a | x");
     }
 }

@@ -46,7 +46,7 @@ class MeshBrokerTest {
             StringWriter out = new StringWriter();
             Mesh mesh = new Mesh(new PrintWriter(out, true), new PrintWriter(out, true));
             assertThat(mesh.status(layout)).as(out::toString).isZero();
-            assertThat(out.toString()).containsPattern("kafka\\s+localhost:" + port + "\\s+" + kafka.pid()
+            assertThat(out.toString()).containsPattern("kafka\\s+127\\.0\\.0\\.1:" + port + "\\s+" + kafka.pid()
                     + "\\s+running\\s+READY \\(1 broker\\)");
 
             assertThat(mesh.down(layout, Duration.ofSeconds(30))).as(out::toString).isTrue();

@@ -29,16 +29,17 @@ class MeshPlanTest {
         assertThat(plan.ports()).containsOnlyKeys("kafka", "kafka controller", "optimizer-svc", "law-svc");
         assertThat(plan.port(MeshService.LAW)).isEqualTo(18083);
         assertThat(plan.environment(MeshService.OPTIMIZER))
+                .containsEntry("QUARKUS_HTTP_HOST", "127.0.0.1")
                 .containsEntry("QUARKUS_HTTP_PORT", "18082")
                 .containsEntry("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
                 .containsEntry("OPTIMESH_STATE_DIR", "/repo/.optimesh")
                 .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false")
-                .containsEntry("QUARKUS_GRPC_CLIENTS_TRAINER_HOST", "localhost")
+                .containsEntry("QUARKUS_GRPC_CLIENTS_TRAINER_HOST", "127.0.0.1")
                 .containsEntry("QUARKUS_GRPC_CLIENTS_TRAINER_PORT", "18081")
                 .containsEntry("QUARKUS_GRPC_CLIENTS_OPTIMIZER_PORT", "18082")
                 .containsEntry("QUARKUS_GRPC_CLIENTS_LAW_PORT", "18083")
                 .containsEntry("QUARKUS_GRPC_CLIENTS_MERGE_PORT", "18084")
-                .hasSize(12);
+                .hasSize(13);
     }
 
     @Test

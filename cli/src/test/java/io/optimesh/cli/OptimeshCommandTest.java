@@ -75,7 +75,7 @@ class OptimeshCommandTest {
                 .write(layout.meshFile());
 
         assertThat(run("status", "--state-dir", stateDir.toString())).isEqualTo(1);
-        assertThat(out.toString()).containsPattern("law-svc\\s+localhost:8083\\s+" + exited.pid() + "\\s+gone\\s+-");
+        assertThat(out.toString()).containsPattern("law-svc\\s+127\\.0\\.0\\.1:8083\\s+" + exited.pid() + "\\s+gone\\s+-");
 
         assertThat(run("down", "--state-dir", stateDir.toString())).isZero();
         assertThat(out.toString()).contains("is no longer running; nothing to stop.");
