@@ -88,6 +88,9 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
         env.put("OPTIMESH_STATE_DIR", layout.stateDir().toString());
         // The local logs are read by people through ./optimesh logs; JSON is for Kubernetes' collectors.
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
+        // PyTorch's OpenMP threads spin while idle unless told not to: on a shared CPU that makes
+        // training steps several times slower.
+        env.put("OMP_WAIT_POLICY", "PASSIVE");
         for (MeshService peer : MeshService.values()) {
             peer.grpcClientName().ifPresent(client -> {
                 String prefix = "QUARKUS_GRPC_CLIENTS_" + client.toUpperCase(Locale.ROOT);
