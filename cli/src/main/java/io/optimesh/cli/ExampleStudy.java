@@ -225,12 +225,16 @@ public final class ExampleStudy {
                 + TRIALS + " trials of " + STEPS + " steps (tiny GPT, Europarl)");
         out.flush();
         Study latest = created;
+        Map<String, TrialState> shown = new TreeMap<>();
         Iterator<WatchStudyResponse> updates = coordinator.withDeadlineAfter(30, TimeUnit.MINUTES)
                 .watchStudy(WatchStudyRequest.newBuilder().setName(created.getName()).build());
         while (updates.hasNext()) {
             WatchStudyResponse update = updates.next();
             latest = update.getStudy();
             for (Trial t : update.getChangedTrialsList()) {
+                if (shown.put(t.getName(), t.getState()) == t.getState()) {
+                    continue;
+                }
                 out.printf(Locale.ROOT, "  %-40s %-10s %s%n", t.getName(), t.getState().name().replace("TRIAL_STATE_", ""),
                         t.hasObjectiveValue() ? String.format(Locale.ROOT, "validation loss %.4f", t.getObjectiveValue()) : "");
             }
