@@ -29,6 +29,11 @@ public final class Mesh {
     static final Duration STATUS_DEADLINE = Duration.ofSeconds(10);
     static final Duration POLL = Duration.ofMillis(500);
     static final Duration PORT_RELEASE = Duration.ofSeconds(10);
+    /**
+     * How long a server may answer without a grpc.health.v1 service before up gives up on it. Quarkus
+     * opens its port only once started, so the answer is final; the grace is for a slow registration.
+     */
+    static final Duration NO_HEALTH_GRACE = Duration.ofSeconds(10);
     static final int LOG_TAIL_LINES = 40;
 
     private final PrintWriter out;
@@ -215,6 +220,7 @@ public final class Mesh {
         long deadline = begin + timeout.toNanos();
         Map<MeshService, GrpcHealth> clients = new EnumMap<>(MeshService.class);
         Map<MeshService, GrpcHealth.Result> last = new EnumMap<>(MeshService.class);
+        Map<MeshService, Long> noHealthSince = new EnumMap<>(MeshService.class);
         Set<MeshService> pending = new LinkedHashSet<>(plan.services());
         try {
             for (MeshService s : pending) {
@@ -229,6 +235,13 @@ public final class Mesh {
                     }
                     GrpcHealth.Result result = clients.get(s).check(HEALTH_DEADLINE);
                     last.put(s, result);
+                    if (result != GrpcHealth.Result.NO_HEALTH_SERVICE) {
+                        noHealthSince.remove(s);
+                    } else if (System.nanoTime() - noHealthSince.computeIfAbsent(s, k -> System.nanoTime())
+                            > NO_HEALTH_GRACE.toNanos()) {
+                        throw failure(plan, s, "answers on port " + plan.port(s) + " but has no grpc.health.v1"
+                                + " service (a Quarkus gRPC server with quarkus.grpc.server.grpc-health.enabled)");
+                    }
                     if (result == GrpcHealth.Result.SERVING) {
                         pending.remove(s);
                         out.printf(Locale.ROOT, "  %-18s healthy after %.1f s%n", s.id(),

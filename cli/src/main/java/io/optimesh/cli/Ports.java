@@ -112,10 +112,16 @@ public final class Ports {
         return OptionalLong.empty();
     }
 
+    /** {@code (java ... -jar x/quarkus-run.jar)}: the program and its last two arguments say what it is. */
     private static String describe(ProcessHandle process) {
-        return process.info().commandLine()
-                .or(() -> process.info().command())
-                .map(cmd -> " (" + (cmd.length() > 80 ? cmd.substring(0, 77) + "..." : cmd) + ")")
-                .orElse("");
+        ProcessHandle.Info info = process.info();
+        Optional<String> program = info.command().map(c -> Path.of(c).getFileName().toString());
+        if (program.isEmpty()) {
+            return "";
+        }
+        String[] args = info.arguments().orElse(new String[0]);
+        String shown = args.length <= 3 ? String.join(" ", args)
+                : "... " + args[args.length - 2] + " " + args[args.length - 1];
+        return " (" + (program.get() + " " + shown).trim() + ")";
     }
 }
