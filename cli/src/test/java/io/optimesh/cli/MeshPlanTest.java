@@ -39,7 +39,8 @@ class MeshPlanTest {
                 .containsEntry("QUARKUS_GRPC_CLIENTS_OPTIMIZER_PORT", "18082")
                 .containsEntry("QUARKUS_GRPC_CLIENTS_LAW_PORT", "18083")
                 .containsEntry("QUARKUS_GRPC_CLIENTS_MERGE_PORT", "18084")
-                .hasSize(13);
+                .containsEntry("OMP_WAIT_POLICY", "PASSIVE")
+                .hasSize(14);
     }
 
     @Test

@@ -224,6 +224,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
             args.add("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
             args.add("-Dlogging.configuration=" + loggingConfig.toUri());
         }
+        // A launcher may quieten slf4j-simple for its own output; the broker's log keeps INFO, which
+        // is where its start and stop show up.
+        args.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
         args.add("-cp");
         args.add(String.join(File.pathSeparator, cp));
         Path file = stateDir.resolve("kafka-jvm.args");
