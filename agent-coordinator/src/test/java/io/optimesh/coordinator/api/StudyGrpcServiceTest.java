@@ -17,11 +17,6 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.stub.StreamObserver;
 import io.optimesh.coordinator.events.StudyLogReader;
 import io.optimesh.coordinator.study.Studies;
 import io.optimesh.coordinator.study.StudyAggregate;
@@ -29,6 +24,7 @@ import io.optimesh.coordinator.study.StudyLogException;
 import io.optimesh.core.events.EventDecoder;
 import io.optimesh.core.grpc.GrpcErrors;
 import io.optimesh.core.testing.KafkaBrokerTestResource;
+import io.optimesh.core.testing.ServiceEndpointChecks;
 import io.optimesh.v1.CosineFamily;
 import io.optimesh.v1.CreateStudyRequest;
 import io.optimesh.v1.FloatDomain;
@@ -84,7 +80,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** StudyService over real gRPC, with the study log on a real Kafka broker. */
@@ -428,33 +423,8 @@ class StudyGrpcServiceTest {
                 HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
         assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
-        CompletableFuture<List<String>> services = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests =
-                ServerReflectionGrpc.newStub(channel)
-                        .serverReflectionInfo(
-                                new StreamObserver<>() {
-                                    @Override
-                                    public void onNext(ServerReflectionResponse r) {
-                                        services.complete(
-                                                r
-                                                        .getListServicesResponse()
-                                                        .getServiceList()
-                                                        .stream()
-                                                        .map(ServiceResponse::getName)
-                                                        .toList());
-                                    }
-
-                                    @Override
-                                    public void onError(Throwable t) {
-                                        services.completeExceptionally(t);
-                                    }
-
-                                    @Override
-                                    public void onCompleted() {}
-                                });
-        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-        assertThat(services.get(10, TimeUnit.SECONDS)).contains("optimesh.v1.StudyService");
-        requests.onCompleted();
+        assertThat(ServiceEndpointChecks.reflectedServiceNames(channel))
+                .contains("optimesh.v1.StudyService");
 
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> ready =

@@ -1,22 +1,14 @@
 package io.optimesh.law.api;
 
+import static io.optimesh.core.testing.ServiceEndpointChecks.assertHealthAndMetricsServed;
+import static io.optimesh.core.testing.ServiceEndpointChecks.assertServing;
+import static io.optimesh.core.testing.ServiceEndpointChecks.describedService;
+import static io.optimesh.core.testing.ServiceEndpointChecks.reflectedServiceNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
-import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
-import com.google.protobuf.InvalidProtocolBufferException;
-
-import grpc.health.v1.HealthGrpc;
-import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
-import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 
 import io.grpc.ManagedChannel;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -24,23 +16,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * What every OptiMesh service offers on its one port: gRPC health and reflection next to its own
- * service, /q/health and Prometheus metrics. Clients are plain grpc-java and java.net.http.
+ * What every OptiMesh service offers on its one port (core's {@code ServiceEndpointChecks}),
+ * checked against LawService.
  */
 @QuarkusTest
 class ServiceEndpointsTest {
+
+    private static final String SERVICE = "optimesh.v1.LawService";
 
     @TestHTTPResource("/")
     URL root;
@@ -59,100 +44,23 @@ class ServiceEndpointsTest {
 
     @Test
     void grpcHealthIsServingForTheServerAndTheService() {
-        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
-        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
-                .isEqualTo(ServingStatus.SERVING);
-        assertThat(
-                        health.check(
-                                        HealthCheckRequest.newBuilder()
-                                                .setService("optimesh.v1.LawService")
-                                                .build())
-                                .getStatus())
-                .isEqualTo(ServingStatus.SERVING);
+        assertServing(channel, SERVICE);
     }
 
     @Test
     void reflectionListsTheServicesOnTheSamePort() throws Exception {
-        ServerReflectionResponse response =
-                reflect(ServerReflectionRequest.newBuilder().setListServices("*").build());
-        assertThat(response.getListServicesResponse().getServiceList())
-                .extracting(ServiceResponse::getName)
-                .contains("optimesh.v1.LawService", "grpc.health.v1.Health");
+        assertThat(reflectedServiceNames(channel)).contains(SERVICE, "grpc.health.v1.Health");
     }
 
     @Test
     void reflectionServesTheContractSoClientsNeedNoProtoFiles() throws Exception {
-        ServerReflectionResponse response =
-                reflect(
-                        ServerReflectionRequest.newBuilder()
-                                .setFileContainingSymbol("optimesh.v1.LawService")
-                                .build());
-        List<FileDescriptorProto> files = new ArrayList<>();
-        for (var bytes : response.getFileDescriptorResponse().getFileDescriptorProtoList()) {
-            files.add(parse(bytes.toByteArray()));
-        }
-        FileDescriptorProto law =
-                files.stream()
-                        .filter(f -> f.getName().equals("optimesh/v1/law.proto"))
-                        .findFirst()
-                        .orElseThrow();
-        ServiceDescriptorProto service = law.getService(0);
-        assertThat(service.getName()).isEqualTo("LawService");
-        assertThat(service.getMethodList())
+        assertThat(describedService(channel, SERVICE, "optimesh/v1/law.proto").getMethodList())
                 .extracting(MethodDescriptorProto::getName)
                 .containsExactly("FitLaw", "PredictCurve", "RankSchedules", "OptimizeSchedule", "Backtest");
     }
 
     @Test
-    void healthAndMetricsAreServedOverHttp() throws IOException, InterruptedException {
-        HttpResponse<String> health = get("/q/health");
-        assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).contains("\"status\": \"UP\"").contains("gRPC Server");
-        HttpResponse<String> metrics = get("/q/metrics");
-        assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
-    }
-
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newHttpClient();
-        return client.send(
-                HttpRequest.newBuilder(URI.create(root.toString()).resolve(path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private ServerReflectionResponse reflect(ServerReflectionRequest request) throws Exception {
-        CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests =
-                ServerReflectionGrpc.newStub(channel)
-                        .serverReflectionInfo(
-                                new StreamObserver<>() {
-                                    @Override
-                                    public void onNext(ServerReflectionResponse response) {
-                                        answer.complete(response);
-                                    }
-
-                                    @Override
-                                    public void onError(Throwable error) {
-                                        answer.completeExceptionally(error);
-                                    }
-
-                                    @Override
-                                    public void onCompleted() {}
-                                });
-        requests.onNext(request);
-        try {
-            return answer.get(10, TimeUnit.SECONDS);
-        } finally {
-            requests.onCompleted();
-        }
-    }
-
-    private static FileDescriptorProto parse(byte[] bytes) {
-        try {
-            return FileDescriptorProto.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new AssertionError(
-                    "reflection returned a file that is not a FileDescriptorProto", e);
-        }
+    void healthAndMetricsAreServedOverHttp() throws Exception {
+        assertHealthAndMetricsServed(root);
     }
 }
