@@ -208,8 +208,9 @@ public final class ExampleStudy {
         out.printf(Locale.ROOT, "Merged checkpoint: %s (%+.2f%% validation loss against the last checkpoint)%n",
                 outcome.merge().getOutput().getUri(), 100 * (merged.getLoss() / last.getLoss() - 1));
         out.println();
-        Map<String, Double> params = new TreeMap<>();
-        outcome.law().getParametersList().forEach(p -> params.put(p.getName(), p.getValue()));
+        Map<String, String> params = new TreeMap<>();
+        outcome.law().getParametersList()
+                .forEach(p -> params.put(p.getName(), String.format(Locale.ROOT, "%.4g", p.getValue())));
         out.printf(Locale.ROOT, "Power law fitted on steps <= %d of the best run: %s%n", outcome.lawFitStep(), params);
         PredictedPoint p = outcome.predictedFinal();
         out.printf(Locale.ROOT, "Predicted training loss at step %d: %.4f [%.4f, %.4f]; measured (mean of the last"
