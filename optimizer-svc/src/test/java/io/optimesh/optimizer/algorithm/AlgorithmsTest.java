@@ -174,7 +174,18 @@ class AlgorithmsTest {
     void theCatalogListsTheImplementedAlgorithmsWithConsistentDescriptions() {
         assertThat(AlgorithmCatalog.all())
                 .extracting(Algorithm::name)
-                .containsExactly("sgd", "momentum", "adam", "adamw");
+                .containsExactly(
+                        "sgd",
+                        "momentum",
+                        "adam",
+                        "adamw",
+                        "nesterov",
+                        "adagrad",
+                        "rmsprop",
+                        "adamax",
+                        "nadam",
+                        "radam",
+                        "lion");
         for (Algorithm algorithm : AlgorithmCatalog.all()) {
             // Every default spelled out configures the same rule as none, and a step goes downhill.
             Map<String, Double> defaults = new HashMap<>();
@@ -192,6 +203,6 @@ class AlgorithmsTest {
         assertThat(AlgorithmCatalog.all())
                 .filteredOn(Algorithm::decoupledWeightDecay)
                 .extracting(Algorithm::name)
-                .containsExactly("adamw");
+                .containsExactly("adamw", "lion");
     }
 }
