@@ -118,6 +118,14 @@ class AlgorithmsTest {
     }
 
     @Test
+    void sgdMomentumAdamAndAdamWConvergeOnAnIllConditionedQuadratic() {
+        assertThat(Problems.distanceAfter(new Sgd(), Map.of(), 0.4, 1000)).isLessThan(1e-4);
+        assertThat(Problems.distanceAfter(new Momentum(), Map.of(), 0.1, 1000)).isLessThan(1e-4);
+        assertThat(Problems.distanceAfter(Adam.adam(), Map.of(), 0.02, 3000)).isLessThan(1e-3);
+        assertThat(Problems.distanceAfter(Adam.adamW(), Map.of(), 0.02, 3000)).isLessThan(1e-3);
+    }
+
+    @Test
     void unknownOrOutOfRangeHyperparametersAreRefused() {
         assertThatThrownBy(() -> Adam.adamW().configure(Map.of("momentum", 0.9)))
                 .isInstanceOf(IllegalArgumentException.class)

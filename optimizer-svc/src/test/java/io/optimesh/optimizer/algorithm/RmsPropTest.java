@@ -13,7 +13,9 @@ import java.util.Map;
 
 class RmsPropTest {
 
-    private static final double[][] GRADIENTS = {{0.5, -1.0}, {0.25, 0.75}, {-0.3, 0.2}, {0.1, -0.4}};
+    private static final double[][] GRADIENTS = {
+        {0.5, -1.0}, {0.25, 0.75}, {-0.3, 0.2}, {0.1, -0.4}
+    };
 
     /** Runs the rule and the formula in double side by side, step by step. */
     private static void matchesTheFormula(double alpha, double momentum, boolean centered) {
