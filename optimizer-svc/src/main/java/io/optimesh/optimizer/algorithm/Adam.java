@@ -8,8 +8,8 @@ import java.util.Map;
  *
  * <pre>
  *   Adam:  g += wd p          AdamW:  p *= 1 - lr wd
- *   m += (1 - beta1) (g - m)
- *   v  = beta2 v + (1 - beta2) g^2
+ *   m  = lerp(m, g, 1 - beta1)
+ *   v  = beta2 v + (1 - beta2) g^2    (as addcmul: ((1 - beta2) g) g)
  *   p -= (lr / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * </pre>
  *
@@ -125,8 +125,8 @@ public final class Adam implements Algorithm {
                 } else {
                     g += wd * parameters[i];
                 }
-                m[i] += oneMinusBeta1 * (g - m[i]);
-                v[i] = beta2f * v[i] + oneMinusBeta2 * (g * g);
+                m[i] = Fp32.lerp(m[i], g, oneMinusBeta1);
+                v[i] = v[i] * beta2f + oneMinusBeta2 * g * g;
                 float denominator = (float) Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
                 parameters[i] -= stepSize * m[i] / denominator;
             }

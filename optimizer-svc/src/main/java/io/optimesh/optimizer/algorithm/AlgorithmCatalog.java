@@ -6,7 +6,18 @@ import java.util.List;
 public final class AlgorithmCatalog {
 
     private static final List<Algorithm> ALGORITHMS =
-            List.of(new Sgd(), new Momentum(), Adam.adam(), Adam.adamW());
+            List.of(
+                    new Sgd(),
+                    new Momentum(),
+                    Adam.adam(),
+                    Adam.adamW(),
+                    new Nesterov(),
+                    new Adagrad(),
+                    new RmsProp(),
+                    new Adamax(),
+                    new NAdam(),
+                    new RAdam(),
+                    new Lion());
 
     private AlgorithmCatalog() {}
 

@@ -118,6 +118,14 @@ class AlgorithmsTest {
     }
 
     @Test
+    void sgdMomentumAdamAndAdamWConvergeOnAnIllConditionedQuadratic() {
+        assertThat(Problems.distanceAfter(new Sgd(), Map.of(), 0.4, 1000)).isLessThan(1e-4);
+        assertThat(Problems.distanceAfter(new Momentum(), Map.of(), 0.1, 1000)).isLessThan(1e-4);
+        assertThat(Problems.distanceAfter(Adam.adam(), Map.of(), 0.02, 3000)).isLessThan(1e-3);
+        assertThat(Problems.distanceAfter(Adam.adamW(), Map.of(), 0.02, 3000)).isLessThan(1e-3);
+    }
+
+    @Test
     void unknownOrOutOfRangeHyperparametersAreRefused() {
         assertThatThrownBy(() -> Adam.adamW().configure(Map.of("momentum", 0.9)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -174,7 +182,18 @@ class AlgorithmsTest {
     void theCatalogListsTheImplementedAlgorithmsWithConsistentDescriptions() {
         assertThat(AlgorithmCatalog.all())
                 .extracting(Algorithm::name)
-                .containsExactly("sgd", "momentum", "adam", "adamw");
+                .containsExactly(
+                        "sgd",
+                        "momentum",
+                        "adam",
+                        "adamw",
+                        "nesterov",
+                        "adagrad",
+                        "rmsprop",
+                        "adamax",
+                        "nadam",
+                        "radam",
+                        "lion");
         for (Algorithm algorithm : AlgorithmCatalog.all()) {
             // Every default spelled out configures the same rule as none, and a step goes downhill.
             Map<String, Double> defaults = new HashMap<>();
@@ -192,6 +211,6 @@ class AlgorithmsTest {
         assertThat(AlgorithmCatalog.all())
                 .filteredOn(Algorithm::decoupledWeightDecay)
                 .extracting(Algorithm::name)
-                .containsExactly("adamw");
+                .containsExactly("adamw", "lion");
     }
 }

@@ -219,7 +219,18 @@ class OptimizerGrpcServiceTest {
                 optimizer.listAlgorithms(ListAlgorithmsRequest.getDefaultInstance());
         assertThat(response.getAlgorithmsList())
                 .extracting(AlgorithmDescriptor::getName)
-                .containsExactly("sgd", "momentum", "adam", "adamw");
+                .containsExactly(
+                        "sgd",
+                        "momentum",
+                        "adam",
+                        "adamw",
+                        "nesterov",
+                        "adagrad",
+                        "rmsprop",
+                        "adamax",
+                        "nadam",
+                        "radam",
+                        "lion");
         assertThat(response.getNextPageToken()).isEmpty();
         AlgorithmDescriptor adamW = response.getAlgorithms(3);
         assertThat(adamW.getDecoupledWeightDecay()).isTrue();
@@ -240,20 +251,20 @@ class OptimizerGrpcServiceTest {
     @Test
     void pagesThroughTheAlgorithms() {
         ListAlgorithmsResponse first =
-                optimizer.listAlgorithms(ListAlgorithmsRequest.newBuilder().setPageSize(3).build());
+                optimizer.listAlgorithms(ListAlgorithmsRequest.newBuilder().setPageSize(6).build());
         assertThat(first.getAlgorithmsList())
                 .extracting(AlgorithmDescriptor::getName)
-                .containsExactly("sgd", "momentum", "adam");
+                .containsExactly("sgd", "momentum", "adam", "adamw", "nesterov", "adagrad");
         assertThat(first.getNextPageToken()).isNotEmpty();
         ListAlgorithmsResponse second =
                 optimizer.listAlgorithms(
                         ListAlgorithmsRequest.newBuilder()
-                                .setPageSize(3)
+                                .setPageSize(6)
                                 .setPageToken(first.getNextPageToken())
                                 .build());
         assertThat(second.getAlgorithmsList())
                 .extracting(AlgorithmDescriptor::getName)
-                .containsExactly("adamw");
+                .containsExactly("rmsprop", "adamax", "nadam", "radam", "lion");
         assertThat(second.getNextPageToken()).isEmpty();
 
         StatusRuntimeException error =
