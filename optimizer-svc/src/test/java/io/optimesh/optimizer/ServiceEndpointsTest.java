@@ -1,5 +1,7 @@
 package io.optimesh.optimizer;
 
+import io.optimesh.core.testing.TestChannels;
+
 import static io.optimesh.core.testing.ServiceEndpointChecks.assertHealthAndMetricsServed;
 import static io.optimesh.core.testing.ServiceEndpointChecks.assertServing;
 import static io.optimesh.core.testing.ServiceEndpointChecks.describedService;

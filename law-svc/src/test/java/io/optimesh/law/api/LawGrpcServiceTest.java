@@ -1,5 +1,7 @@
 package io.optimesh.law.api;
 
+import io.optimesh.core.testing.TestChannels;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;

@@ -1,5 +1,7 @@
 package io.optimesh.merge.api;
 
+import io.optimesh.core.testing.TestChannels;
+
 import static io.optimesh.merge.api.GrpcErrorDetails.errorInfo;
 import static io.optimesh.merge.api.GrpcErrorDetails.violationReasons;
 import static io.optimesh.merge.api.GrpcErrorDetails.violations;
@@ -18,7 +20,6 @@ import io.optimesh.core.safetensors.SafetensorsFile;
 import io.optimesh.core.safetensors.SafetensorsWriter;
 import io.optimesh.core.safetensors.Tensor;
 import io.optimesh.core.testing.KafkaBrokerTestResource;
-import io.optimesh.merge.TestChannels;
 import io.optimesh.merge.config.MergeConfig;
 import io.optimesh.v1.CheckpointRef;
 import io.optimesh.v1.MergeCheckpointsRequest;

@@ -1,5 +1,7 @@
 package io.optimesh.optimizer.grpc;
 
+import io.optimesh.core.testing.TestChannels;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
@@ -13,7 +15,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.optimesh.core.grpc.GrpcErrors;
-import io.optimesh.optimizer.TestChannels;
 import io.optimesh.v1.AlgorithmDescriptor;
 import io.optimesh.v1.ApplyUpdatesRequest;
 import io.optimesh.v1.ApplyUpdatesResponse;

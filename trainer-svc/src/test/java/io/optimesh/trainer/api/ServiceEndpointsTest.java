@@ -1,5 +1,7 @@
 package io.optimesh.trainer.api;
 
+import io.optimesh.core.testing.TestChannels;
+
 import static io.optimesh.core.testing.ServiceEndpointChecks.assertHealthAndMetricsServed;
 import static io.optimesh.core.testing.ServiceEndpointChecks.assertServing;
 import static io.optimesh.core.testing.ServiceEndpointChecks.describedService;
@@ -37,12 +39,12 @@ class ServiceEndpointsTest {
 
     @BeforeEach
     void connect() {
-        channel = TestRuns.open(root);
+        channel = TestChannels.open(root);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        TestRuns.close(channel);
+        TestChannels.close(channel);
     }
 
     @Test

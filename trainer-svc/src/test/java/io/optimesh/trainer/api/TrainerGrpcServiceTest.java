@@ -1,5 +1,7 @@
 package io.optimesh.trainer.api;
 
+import io.optimesh.core.testing.TestChannels;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
@@ -81,13 +83,13 @@ class TrainerGrpcServiceTest {
 
     @BeforeEach
     void connect() {
-        channel = TestRuns.open(root);
+        channel = TestChannels.open(root);
         trainer = TrainerServiceGrpc.newBlockingStub(channel);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        TestRuns.close(channel);
+        TestChannels.close(channel);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.optimesh.optimizer;
+package io.optimesh.core.testing;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
