@@ -1,9 +1,9 @@
 package io.optimesh.cli;
 
 import io.grpc.ManagedChannel;
-import com.google.protobuf.Message;
 import io.grpc.ManagedChannelBuilder;
 import io.optimesh.core.events.EventDecoder;
+import io.optimesh.core.events.KeyedEvents;
 import io.optimesh.core.events.Topics;
 import io.optimesh.v1.BuiltinCorpus;
 import io.optimesh.v1.CheckpointRef;
@@ -57,15 +57,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The bundled example study, run through every service of a mesh that is up: agent-coordinator
@@ -274,36 +269,18 @@ public final class ExampleStudy {
 
     /** The run's whole training curve, read back from its step-metrics events on the runs topic. */
     static List<StepMetrics> trainingCurve(String bootstrapServers, String run) {
-        String key = run.substring(run.indexOf('/') + 1);
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.GROUP_ID_CONFIG, "optimesh-example-" + UUID.randomUUID());
         EventDecoder decoder = EventDecoder.of(RunMetricsReported.getDefaultInstance(),
                 RunFinished.getDefaultInstance());
+        List<ConsumerRecord<String, byte[]>> records;
+        try {
+            records = KeyedEvents.readUntil(bootstrapServers, Topics.RUNS, run.substring(run.indexOf('/') + 1),
+                    r -> decoder.decode(r, RunFinished.class).isPresent(), Duration.ofMinutes(2));
+        } catch (IllegalStateException e) {
+            throw new MeshException(e.getMessage());
+        }
         List<StepMetrics> curve = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.RUNS));
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            boolean finished = false;
-            while (!finished && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (!key.equals(record.key())) {
-                        continue;
-                    }
-                    Optional<Message> event = decoder.decode(record);
-                    if (event.isPresent() && event.get() instanceof RunMetricsReported metrics) {
-                        curve.addAll(metrics.getMetricsList());
-                    } else if (event.isPresent() && event.get() instanceof RunFinished) {
-                        finished = true;
-                    }
-                }
-            }
-            if (!finished) {
-                throw new MeshException("no RunFinished event for " + run + " on " + Topics.RUNS);
-            }
+        for (ConsumerRecord<String, byte[]> record : records) {
+            decoder.decode(record, RunMetricsReported.class).ifPresent(m -> curve.addAll(m.getMetricsList()));
         }
         curve.sort(Comparator.comparingLong(StepMetrics::getStep));
         return curve;

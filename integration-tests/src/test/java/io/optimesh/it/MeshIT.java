@@ -24,6 +24,7 @@ import io.optimesh.cli.MeshPlan;
 import io.optimesh.cli.MeshService;
 import io.optimesh.core.events.CloudEventHeaders;
 import io.optimesh.core.events.EventDecoder;
+import io.optimesh.core.events.KeyedEvents;
 import io.optimesh.core.events.Topics;
 import io.optimesh.core.grpc.GrpcErrors;
 import io.optimesh.core.safetensors.SafetensorsFile;
@@ -80,11 +81,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -268,30 +265,15 @@ class MeshIT {
     private record Event(ConsumerRecord<String, byte[]> record, Message message) {
     }
 
-    /** Reads one key's events of a topic from the beginning until an event of type {@code last} arrives. */
+    /** One key's events of a topic from the beginning up to the first of type {@code last}, decoded. */
     private static List<Event> readEvents(String topic, String key, Class<? extends Message> last,
             Message... types) {
         EventDecoder decoder = EventDecoder.of(types);
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, plan.bootstrapServers(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
         List<Event> events = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while (System.nanoTime() < deadline
-                    && events.stream().noneMatch(e -> last.isInstance(e.message()))) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (key.equals(record.key())) {
-                        decoder.decode(record).ifPresent(m -> events.add(new Event(record, m)));
-                    }
-                }
-            }
+        for (ConsumerRecord<String, byte[]> record : KeyedEvents.readUntil(plan.bootstrapServers(), topic, key,
+                r -> decoder.decode(r, last).isPresent(), Duration.ofMinutes(1))) {
+            decoder.decode(record).ifPresent(m -> events.add(new Event(record, m)));
         }
-        assertThat(events).as("events of %s on %s", key, topic).anyMatch(e -> last.isInstance(e.message()));
         return events;
     }
 

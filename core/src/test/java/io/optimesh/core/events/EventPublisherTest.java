@@ -51,6 +51,35 @@ class EventPublisherTest {
     }
 
     @Test
+    void keyedEventsReadsOneKeyFromTheBeginningUpToTheClosingEvent() throws Exception {
+        String topic = "keyed-test-" + UUID.randomUUID();
+        createTopic(topic, 3);
+        try (EventPublisher publisher = new EventPublisher(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                SOURCE)) {
+            publisher.publish(topic, "a", metrics(1, 4.5));
+            publisher.publish(topic, "b", metrics(1, 9.0));
+            publisher.publish(topic, "a", metrics(2, 4.0));
+            publisher.publish(topic, "a", ErrorInfo.newBuilder().setReason("DONE").build());
+            publisher.publish(topic, "a", metrics(3, 3.5));
+            publisher.flush();
+        }
+        EventDecoder decoder = EventDecoder.of(Struct.getDefaultInstance(), ErrorInfo.getDefaultInstance());
+
+        List<ConsumerRecord<String, byte[]>> a = KeyedEvents.readUntil(bootstrap, topic, "a",
+                r -> decoder.decode(r, ErrorInfo.class).isPresent(), Duration.ofSeconds(60));
+
+        assertThat(a).extracting(ConsumerRecord::key).containsOnly("a");
+        assertThat(a).extracting(r -> CloudEventHeaders.type(r).orElseThrow())
+                .containsExactly("google.protobuf.Struct", "google.protobuf.Struct", "google.rpc.ErrorInfo");
+        assertThat(decoder.decode(a.get(1), Struct.class)).contains(metrics(2, 4.0));
+        assertThatThrownBy(() -> KeyedEvents.readUntil(bootstrap, topic, "b",
+                r -> decoder.decode(r, ErrorInfo.class).isPresent(), Duration.ofSeconds(3)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no closing event of b on " + topic)
+                .hasMessageContaining("[google.protobuf.Struct]");
+    }
+
+    @Test
     void publishesProtobufValuesWithCloudEventsHeadersInKeyOrder() throws Exception {
         String topic = "events-test-" + UUID.randomUUID();
         createTopic(topic, 3);

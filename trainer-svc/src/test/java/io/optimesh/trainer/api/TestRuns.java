@@ -1,8 +1,7 @@
 package io.optimesh.trainer.api;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.optimesh.core.events.CloudEventHeaders;
+import io.optimesh.core.events.KeyedEvents;
 import io.optimesh.core.events.Topics;
 import io.optimesh.v1.ConstantFamily;
 import io.optimesh.v1.OptimizerSpec;
@@ -10,20 +9,11 @@ import io.optimesh.v1.RunSpec;
 import io.optimesh.v1.Schedule;
 import io.optimesh.v1.Warmup;
 import io.optimesh.v1.WarmupShape;
-import java.net.URL;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Specs, channels and a reader of the runs topic for the service tests. */
 final class TestRuns {
@@ -53,47 +43,13 @@ final class TestRuns {
                         .setConstant(ConstantFamily.getDefaultInstance()));
     }
 
-    static ManagedChannel open(URL testUrl) {
-        return ManagedChannelBuilder.forAddress(testUrl.getHost(), testUrl.getPort()).usePlaintext().build();
-    }
-
-    static void close(ManagedChannel channel) throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-
     /**
      * The records of {@code key} on the runs topic, from the beginning, up to and including the
      * first one that {@code last} accepts (failing after 60 s without one).
      */
     static List<ConsumerRecord<String, byte[]>> readUntil(String bootstrapServers, String key,
             Predicate<ConsumerRecord<String, byte[]>> last) {
-        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            List<TopicPartition> partitions = List.of();
-            while (partitions.isEmpty() && System.nanoTime() < deadline) {
-                partitions = consumer.partitionsFor(Topics.RUNS, Duration.ofSeconds(10)).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition()))
-                        .toList();
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (key.equals(record.key())) {
-                        found.add(record);
-                        if (last.test(record)) {
-                            return found;
-                        }
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no closing event of " + key + " on " + Topics.RUNS + " within 60 s; saw "
-                + found.stream().map(TestRuns::type).toList());
+        return KeyedEvents.readUntil(bootstrapServers, Topics.RUNS, key, last, Duration.ofSeconds(60));
     }
 
     /** Everything of {@code key} up to its first terminal event. */
