@@ -1,19 +1,19 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * SGD with Nesterov momentum in PyTorch's form (nesterov=True, no dampening): g' = g + wd p,
- * b = mu b + g', p -= lr (g' + mu b). The buffer starts at zero, so the first buffer is g'.
+ * SGD with heavy-ball momentum in PyTorch's form: b = mu b + (g + wd p), p -= lr b. The buffer
+ * starts at zero, so the first step is plain SGD.
  */
-public final class Nesterov implements Algorithm {
+public final class Momentum implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
                     new Hyperparameter(
                             "momentum",
-                            "Decay of the velocity buffer, mu; the step looks ahead along it.",
+                            "Decay of the velocity buffer, mu.",
                             0.9,
                             0.0,
                             0.999,
@@ -21,18 +21,18 @@ public final class Nesterov implements Algorithm {
 
     @Override
     public String name() {
-        return "nesterov";
+        return "momentum";
     }
 
     @Override
     public String displayName() {
-        return "SGD with Nesterov momentum";
+        return "SGD with momentum";
     }
 
     @Override
     public String description() {
-        return "Nesterov momentum, b = mu b + (g + wd p), p -= lr (g + wd p + mu b); weight decay"
-                   + " as L2 in the gradient.";
+        return "Heavy-ball momentum, b = mu b + (g + wd p), p -= lr b; weight decay as L2 in the"
+                   + " gradient.";
     }
 
     @Override
@@ -52,22 +52,20 @@ public final class Nesterov implements Algorithm {
 
     @Override
     public String reference() {
-        return "Nesterov 1983; Sutskever et al. 2013 (the form PyTorch's SGD uses with"
-                   + " nesterov=True)";
+        return "Polyak 1964; Sutskever et al. 2013 (the form PyTorch's SGD uses)";
     }
 
     @Override
     public UpdateRule configure(Map<String, Double> hyperparameters) {
         float mu = (float) Algorithm.resolve(name(), HYPERPARAMETERS, hyperparameters)[0];
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 1);
             float[] velocity = state[0];
             float lr = (float) learningRate;
             float wd = (float) weightDecay;
             for (int i = 0; i < parameters.length; i++) {
-                float g = gradients[i] + wd * parameters[i];
-                velocity[i] = mu * velocity[i] + g;
-                parameters[i] -= lr * (g + mu * velocity[i]);
+                velocity[i] = mu * velocity[i] + (gradients[i] + wd * parameters[i]);
+                parameters[i] -= lr * velocity[i];
             }
         };
     }

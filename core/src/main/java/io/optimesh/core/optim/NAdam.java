@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.Arrays;
 import java.util.List;
@@ -103,7 +103,7 @@ public final class NAdam implements Algorithm {
         float beta2f = (float) beta2;
         float oneMinusBeta2 = (float) (1 - beta2);
         MuProducts products = new MuProducts(beta1, momentumDecay);
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 2);
             if (step < 1) {
                 throw new IllegalArgumentException("NAdam steps count from 1, got " + step);

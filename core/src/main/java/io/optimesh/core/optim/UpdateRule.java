@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 /**
  * One algorithm with its hyper-parameters fixed: updates one fp32 parameter tensor in place.
@@ -15,6 +15,8 @@ public interface UpdateRule {
      *
      * @param parameters updated in place
      * @param gradients the loss gradient for each parameter
+     * @param shape the tensor's shape, row-major (matrix-aware rules such as Muon and Adafactor
+     *     read it; element-wise rules ignore it)
      * @param state the algorithm's per-parameter state, updated in place
      * @param step the number of this update, 1 for the first (bias corrections depend on it)
      * @param learningRate the schedule's learning rate for this step
@@ -24,8 +26,27 @@ public interface UpdateRule {
     void apply(
             float[] parameters,
             float[] gradients,
+            int[] shape,
             float[][] state,
             long step,
             double learningRate,
             double weightDecay);
+
+    /** One step on a vector: the rule above with shape [n]. */
+    default void apply(
+            float[] parameters,
+            float[] gradients,
+            float[][] state,
+            long step,
+            double learningRate,
+            double weightDecay) {
+        apply(
+                parameters,
+                gradients,
+                new int[] {parameters.length},
+                state,
+                step,
+                learningRate,
+                weightDecay);
+    }
 }

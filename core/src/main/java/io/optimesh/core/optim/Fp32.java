@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 /** PyTorch's CPU element-wise kernels in fp32, in their arithmetic order. */
 final class Fp32 {

@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 /**
  * A hyper-parameter an algorithm reads from {@code OptimizerSpec.hyperparameters}, with the range
@@ -23,7 +23,7 @@ public record Hyperparameter(
         }
     }
 
-    boolean accepts(double value) {
+    public boolean accepts(double value) {
         return min <= value && value <= max;
     }
 }

@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.Arrays;
 import java.util.List;
@@ -85,7 +85,7 @@ public final class Adagrad implements Algorithm {
         double lrDecay = values[0];
         float initial = (float) values[1];
         float eps = (float) values[2];
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 1);
             if (step < 1) {
                 throw new IllegalArgumentException("AdaGrad steps count from 1, got " + step);

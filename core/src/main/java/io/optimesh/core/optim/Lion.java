@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.List;
 import java.util.Map;
@@ -77,7 +77,7 @@ public final class Lion implements Algorithm {
         float oneMinusBeta1 = (float) (1 - values[0]);
         float beta2 = (float) values[1];
         float oneMinusBeta2 = (float) (1 - values[1]);
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 1);
             float[] m = state[0];
             float lr = (float) learningRate;

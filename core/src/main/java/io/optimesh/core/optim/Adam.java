@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.List;
 import java.util.Map;
@@ -107,7 +107,7 @@ public final class Adam implements Algorithm {
         float oneMinusBeta1 = (float) (1 - beta1);
         float beta2f = (float) beta2;
         float oneMinusBeta2 = (float) (1 - beta2);
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 2);
             if (step < 1) {
                 throw new IllegalArgumentException("Adam steps count from 1, got " + step);

@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.List;
 import java.util.Map;
@@ -85,7 +85,7 @@ public final class Adamax implements Algorithm {
         float oneMinusBeta1 = (float) (1 - beta1);
         float beta2 = (float) values[1];
         float eps = (float) values[2];
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 2);
             if (step < 1) {
                 throw new IllegalArgumentException("Adamax steps count from 1, got " + step);

@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.List;
 import java.util.Map;
@@ -45,7 +45,7 @@ public final class Sgd implements Algorithm {
     @Override
     public UpdateRule configure(Map<String, Double> hyperparameters) {
         Algorithm.resolve(name(), hyperparameters(), hyperparameters);
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 0);
             float lr = (float) learningRate;
             float wd = (float) weightDecay;

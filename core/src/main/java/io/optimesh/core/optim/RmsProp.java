@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.List;
 import java.util.Map;
@@ -102,7 +102,7 @@ public final class RmsProp implements Algorithm {
         float momentum = (float) values[2];
         boolean withMomentum = values[2] > 0;
         boolean centered = values[3] == 1;
-        return (parameters, gradients, state, step, learningRate, weightDecay) -> {
+        return (parameters, gradients, shape, state, step, learningRate, weightDecay) -> {
             Algorithm.checkShapes(parameters, gradients, state, 3);
             float[] squareAvg = state[0];
             float[] buffer = state[1];

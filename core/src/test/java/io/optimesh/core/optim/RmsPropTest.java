@@ -1,9 +1,9 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
-import static io.optimesh.optimizer.algorithm.Problems.assertClose;
-import static io.optimesh.optimizer.algorithm.Problems.distanceAfter;
-import static io.optimesh.optimizer.algorithm.Problems.fp32;
-import static io.optimesh.optimizer.algorithm.Problems.widen;
+import static io.optimesh.core.optim.Problems.assertClose;
+import static io.optimesh.core.optim.Problems.distanceAfter;
+import static io.optimesh.core.optim.Problems.fp32;
+import static io.optimesh.core.optim.Problems.widen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.optimesh.optimizer.algorithm;
+package io.optimesh.core.optim;
 
 import java.util.List;
 import java.util.Map;
@@ -23,6 +23,18 @@ public interface Algorithm {
 
     /** How many state floats the algorithm keeps per parameter. */
     int stateFloatsPerParameter();
+
+    /**
+     * Zeroed state for a tensor of this shape. Element-wise rules keep {@link
+     * #stateFloatsPerParameter()} arrays of the tensor's size; factored rules override this.
+     */
+    default float[][] newState(int[] shape) {
+        long size = 1;
+        for (int dimension : shape) {
+            size = Math.multiplyExact(size, dimension);
+        }
+        return new float[stateFloatsPerParameter()][Math.toIntExact(size)];
+    }
 
     /** Where the algorithm comes from. */
     String reference();
