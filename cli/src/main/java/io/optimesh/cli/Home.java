@@ -7,12 +7,12 @@ import java.security.CodeSource;
 import java.util.Optional;
 
 /** The repository the mesh runs from: OPTIMESH_HOME (the script sets it), else found from this jar. */
-final class Home {
+public final class Home {
 
     private Home() {
     }
 
-    static Path resolve() {
+    public static Path resolve() {
         String env = System.getenv("OPTIMESH_HOME");
         if (env != null && !env.isBlank()) {
             return Path.of(env).toAbsolutePath().normalize();
