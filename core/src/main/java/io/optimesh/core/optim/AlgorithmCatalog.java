@@ -17,7 +17,8 @@ public final class AlgorithmCatalog {
                     new Adamax(),
                     new NAdam(),
                     new RAdam(),
-                    new Lion());
+                    new Lion(),
+                    new Lamb());
 
     private AlgorithmCatalog() {}
 

@@ -193,7 +193,8 @@ class AlgorithmsTest {
                         "adamax",
                         "nadam",
                         "radam",
-                        "lion");
+                        "lion",
+                        "lamb");
         for (Algorithm algorithm : AlgorithmCatalog.all()) {
             // Every default spelled out configures the same rule as none, and a step goes downhill.
             Map<String, Double> defaults = new HashMap<>();
@@ -201,9 +202,13 @@ class AlgorithmsTest {
             float[] explicit = {1.0f, -1.0f};
             float[] implicit = {1.0f, -1.0f};
             float[] gradients = {0.5f, -0.5f};
-            int k = algorithm.stateFloatsPerParameter();
-            algorithm.configure(defaults).apply(explicit, gradients, new float[k][2], 1, 0.01, 0.1);
-            algorithm.configure(Map.of()).apply(implicit, gradients, new float[k][2], 1, 0.01, 0.1);
+            int[] shape = {2};
+            algorithm
+                    .configure(defaults)
+                    .apply(explicit, gradients, algorithm.newState(shape), 1, 0.01, 0.1);
+            algorithm
+                    .configure(Map.of())
+                    .apply(implicit, gradients, algorithm.newState(shape), 1, 0.01, 0.1);
             assertThat(explicit).as(algorithm.name()).containsExactly(implicit);
             assertThat(explicit[0]).as(algorithm.name()).isLessThan(1.0f);
             assertThat(explicit[1]).as(algorithm.name()).isGreaterThan(-1.0f);
@@ -211,6 +216,6 @@ class AlgorithmsTest {
         assertThat(AlgorithmCatalog.all())
                 .filteredOn(Algorithm::decoupledWeightDecay)
                 .extracting(Algorithm::name)
-                .containsExactly("adamw", "lion");
+                .containsExactly("adamw", "lion", "lamb");
     }
 }

@@ -26,7 +26,7 @@ final class Problems {
             Algorithm algorithm, Map<String, Double> hyperparameters, double lr, int steps) {
         UpdateRule rule = algorithm.configure(hyperparameters);
         float[] x = new float[3];
-        float[][] state = new float[algorithm.stateFloatsPerParameter()][3];
+        float[][] state = algorithm.newState(new int[] {3});
         float[] g = new float[3];
         for (int t = 1; t <= steps; t++) {
             for (int i = 0; i < 3; i++) {
