@@ -51,3 +51,61 @@ java("DECAYED", lamb(0.1))
 java("UNDECAYED", lamb(0.0))
 java("ALWAYS_ADAPTED", lamb(0.0, always_adapt=True))
 java("TRUST_CLIPPED", lamb(0.1, trust_clip=True))
+
+
+# AdafactorTest: lr 0.01, weight decay 0.1, transformers' Adafactor with relative_step off.
+ADAFACTOR_MATRIX = [[0.5, -0.3, 0.8], [-0.2, 0.1, 0.4]]
+ADAFACTOR_GRADIENTS = [
+    [[0.5, -1.0, 0.1], [0.2, 0.05, -0.4]],
+    [[0.25, 0.75, -0.2], [-0.6, 0.3, 0.1]],
+    [[-0.3, 0.2, 0.05], [0.1, -0.2, 0.7]],
+    [[0.1, -0.4, 0.3], [0.4, 0.2, -0.1]],
+]
+
+
+def rms(x):
+    return np.linalg.norm(x) / np.sqrt(x.size)
+
+
+def adafactor(p, gradients, lr=0.01, wd=0.1, eps1=1e-30, eps2=1e-3, d=1.0, c=-0.8,
+              scale_parameter=False):
+    p = np.array(p, dtype=np.float64)
+    factored = p.ndim >= 2
+    if factored:
+        row = np.zeros(p.shape[:-1])
+        col = np.zeros(p.shape[:-2] + p.shape[-1:])
+    else:
+        v = np.zeros(p.shape)
+    rows = []
+    for t, g in enumerate(gradients, start=1):
+        g = f32(g)
+        alpha = lr * (max(eps2, rms(p)) if scale_parameter else 1.0)
+        beta2t = 1.0 - t**c
+        u = g * g + eps1
+        if factored:
+            row = beta2t * row + (1 - beta2t) * u.mean(axis=-1)
+            col = beta2t * col + (1 - beta2t) * u.mean(axis=-2)
+            r_factor = 1 / np.sqrt(row / row.mean(axis=-1, keepdims=True))
+            c_factor = 1 / np.sqrt(col)
+            u = r_factor[..., :, None] * c_factor[..., None, :] * g
+        else:
+            v = beta2t * v + (1 - beta2t) * u
+            u = g / np.sqrt(v)
+        u = u / max(rms(u) / d, 1.0)
+        p = p - wd * alpha * p - alpha * u
+        rows.append(p)
+    return rows
+
+
+print("// AdafactorTest")
+java("MATRIX", adafactor(ADAFACTOR_MATRIX, ADAFACTOR_GRADIENTS))
+java("MATRIX_SCALED_CLIPPED", adafactor(ADAFACTOR_MATRIX, ADAFACTOR_GRADIENTS, d=0.5,
+                                        scale_parameter=True))
+java("VECTOR", adafactor(np.ravel(ADAFACTOR_MATRIX), [np.ravel(g) for g in ADAFACTOR_GRADIENTS]))
+# a [2, 2, 3] tensor: the matrix above, then a second one with its own gradients (the next
+# step's, halved); each 2 x 3 slice keeps its own row and column statistics
+SECOND_MATRIX = [[0.3, 0.6, -0.1], [0.2, -0.7, 0.05]]
+java("BATCHED", adafactor(
+    [ADAFACTOR_MATRIX, SECOND_MATRIX],
+    [[g, 0.5 * np.array(ADAFACTOR_GRADIENTS[(t + 1) % 4])]
+     for t, g in enumerate(ADAFACTOR_GRADIENTS)]))

@@ -18,7 +18,8 @@ public final class AlgorithmCatalog {
                     new NAdam(),
                     new RAdam(),
                     new Lion(),
-                    new Lamb());
+                    new Lamb(),
+                    new Adafactor());
 
     private AlgorithmCatalog() {}
 

@@ -194,7 +194,8 @@ class AlgorithmsTest {
                         "nadam",
                         "radam",
                         "lion",
-                        "lamb");
+                        "lamb",
+                        "adafactor");
         for (Algorithm algorithm : AlgorithmCatalog.all()) {
             // Every default spelled out configures the same rule as none, and a step goes downhill.
             Map<String, Double> defaults = new HashMap<>();
@@ -216,6 +217,6 @@ class AlgorithmsTest {
         assertThat(AlgorithmCatalog.all())
                 .filteredOn(Algorithm::decoupledWeightDecay)
                 .extracting(Algorithm::name)
-                .containsExactly("adamw", "lion", "lamb");
+                .containsExactly("adamw", "lion", "lamb", "adafactor");
     }
 }
