@@ -109,3 +109,46 @@ java("BATCHED", adafactor(
     [ADAFACTOR_MATRIX, SECOND_MATRIX],
     [[g, 0.5 * np.array(ADAFACTOR_GRADIENTS[(t + 1) % 4])]
      for t, g in enumerate(ADAFACTOR_GRADIENTS)]))
+
+
+# ScheduleFreeAdamWTest: AdamWScheduleFreeReference's step, the schedule's lr given per step (a
+# two-step warmup to 0.01, so lr_max and the weights move), weight decay 0.1.
+SF_GRADIENTS = [[0.5, -1.0, 0.1], [0.25, 0.75, -0.2], [-0.3, 0.2, 0.05], [0.1, -0.4, 0.3],
+                [0.6, 0.3, -0.5]]
+SF_LRS = [0.005, 0.01, 0.01, 0.01, 0.01]
+
+
+def schedule_free(wd=0.1, beta1=0.9, beta2=0.999, eps=1e-8, r=0.0, weight_lr_power=2.0,
+                  decay_at_z=False):
+    y = np.array([1.0, -0.5, 0.25])
+    z = y.copy()
+    x = y.copy()
+    v = np.zeros(3)
+    lr_max, weight_sum = -1.0, 0.0
+    ys, xs, zs = [], [], []
+    for t, (g, sched_lr) in enumerate(zip(SF_GRADIENTS, SF_LRS), start=1):
+        g = f32(g)
+        lr = sched_lr * np.sqrt(1 - beta2**t)
+        lr_max = max(lr, lr_max)
+        weight = t**r * lr_max**weight_lr_power
+        weight_sum += weight
+        ckp1 = weight / weight_sum if weight_sum != 0 else 0.0
+        z = z - lr * wd * (z if decay_at_z else y)
+        v = beta2 * v + (1 - beta2) * g * g
+        z = z - lr * g / (np.sqrt(v) + eps)
+        x = (1 - ckp1) * x + ckp1 * z
+        y = beta1 * x + (1 - beta1) * z
+        ys.append(y)
+        xs.append(x)
+        zs.append(z)
+    return ys, xs, zs
+
+
+print("// ScheduleFreeAdamWTest")
+ys, xs, zs = schedule_free()
+java("Y", ys)
+java("X", xs)
+java("Z", zs)
+ys, xs, zs = schedule_free(r=1.0, weight_lr_power=1.0, decay_at_z=True)
+java("Y_VARIANT", ys)
+java("X_VARIANT", xs)

@@ -19,7 +19,8 @@ public final class AlgorithmCatalog {
                     new RAdam(),
                     new Lion(),
                     new Lamb(),
-                    new Adafactor());
+                    new Adafactor(),
+                    new ScheduleFreeAdamW());
 
     private AlgorithmCatalog() {}
 

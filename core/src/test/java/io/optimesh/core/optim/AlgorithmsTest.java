@@ -195,7 +195,8 @@ class AlgorithmsTest {
                         "radam",
                         "lion",
                         "lamb",
-                        "adafactor");
+                        "adafactor",
+                        "schedule-free-adamw");
         for (Algorithm algorithm : AlgorithmCatalog.all()) {
             // Every default spelled out configures the same rule as none, and a step goes downhill.
             Map<String, Double> defaults = new HashMap<>();
@@ -217,6 +218,7 @@ class AlgorithmsTest {
         assertThat(AlgorithmCatalog.all())
                 .filteredOn(Algorithm::decoupledWeightDecay)
                 .extracting(Algorithm::name)
-                .containsExactly("adamw", "lion", "lamb", "adafactor");
+                .containsExactly(
+                        "adamw", "lion", "lamb", "adafactor", "schedule-free-adamw");
     }
 }
