@@ -152,3 +152,66 @@ java("Z", zs)
 ys, xs, zs = schedule_free(r=1.0, weight_lr_power=1.0, decay_at_z=True)
 java("Y_VARIANT", ys)
 java("X_VARIANT", xs)
+
+
+# MuonTest: Keller Jordan's muon_update / adam_update (SingleDeviceMuonWithAuxAdam), lr 0.02,
+# weight decay 0.1; the Newton-Schulz iteration in float64 here (bfloat16 in the reference).
+MUON_START = [[0.5, -0.3, 0.8], [-0.2, 0.1, 0.4]]
+MUON_GRADIENTS = ADAFACTOR_GRADIENTS
+
+
+def newton_schulz(g, steps=5):
+    a, b, c = 3.4445, -4.7750, 2.0315
+    x = np.array(g)
+    transpose = x.shape[-2] > x.shape[-1]
+    if transpose:
+        x = np.swapaxes(x, -1, -2)
+    x = x / (np.linalg.norm(x, axis=(-2, -1), keepdims=True) + 1e-7)
+    for _ in range(steps):
+        A = x @ np.swapaxes(x, -1, -2)
+        B = b * A + c * A @ A
+        x = a * x + B @ x
+    if transpose:
+        x = np.swapaxes(x, -1, -2)
+    return x
+
+
+def muon(start, gradients, lr=0.02, wd=0.1, beta=0.95, nesterov=True, steps=5):
+    p = np.array(start, dtype=np.float64)
+    buf = np.zeros_like(p)
+    rows = []
+    for g in gradients:
+        g = f32(g)
+        buf = buf + (1 - beta) * (g - buf)
+        u = g + beta * (buf - g) if nesterov else buf
+        u = newton_schulz(u, steps) * max(1, p.shape[-2] / p.shape[-1]) ** 0.5
+        p = p * (1 - lr * wd) - lr * u
+        rows.append(p)
+    return rows
+
+
+def muon_adamw(start, gradients, lr=0.02, wd=0.1, betas=(0.9, 0.95), eps=1e-10, ratio=0.015):
+    p = np.array(start, dtype=np.float64)
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    rows = []
+    lr = lr * ratio
+    for t, g in enumerate(gradients, start=1):
+        g = f32(g)
+        m = m + (1 - betas[0]) * (g - m)
+        v = v + (1 - betas[1]) * (g * g - v)
+        u = (m / (1 - betas[0]**t)) / (np.sqrt(v / (1 - betas[1]**t)) + eps)
+        p = p * (1 - lr * wd) - lr * u
+        rows.append(p)
+    return rows
+
+
+print("// MuonTest")
+java("WIDE", muon(MUON_START, MUON_GRADIENTS))
+java("TALL", muon(np.transpose(MUON_START), [np.transpose(g) for g in MUON_GRADIENTS]))
+java("PLAIN_MOMENTUM_THREE_STEPS", muon(MUON_START, MUON_GRADIENTS, nesterov=False, steps=3,
+                                        beta=0.9))
+java("VECTOR", muon_adamw(np.ravel(MUON_START), [np.ravel(g) for g in MUON_GRADIENTS]))
+# the orthogonalised first update of the wide matrix: its singular values
+print("// singular values after five iterations:",
+      np.linalg.svd(newton_schulz(f32(MUON_GRADIENTS[0])), compute_uv=False))

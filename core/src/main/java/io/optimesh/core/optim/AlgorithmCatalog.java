@@ -20,7 +20,8 @@ public final class AlgorithmCatalog {
                     new Lion(),
                     new Lamb(),
                     new Adafactor(),
-                    new ScheduleFreeAdamW());
+                    new ScheduleFreeAdamW(),
+                    new Muon());
 
     private AlgorithmCatalog() {}
 

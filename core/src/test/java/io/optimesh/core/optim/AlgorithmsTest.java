@@ -196,7 +196,8 @@ class AlgorithmsTest {
                         "lion",
                         "lamb",
                         "adafactor",
-                        "schedule-free-adamw");
+                        "schedule-free-adamw",
+                        "muon");
         for (Algorithm algorithm : AlgorithmCatalog.all()) {
             // Every default spelled out configures the same rule as none, and a step goes downhill.
             Map<String, Double> defaults = new HashMap<>();
@@ -219,6 +220,6 @@ class AlgorithmsTest {
                 .filteredOn(Algorithm::decoupledWeightDecay)
                 .extracting(Algorithm::name)
                 .containsExactly(
-                        "adamw", "lion", "lamb", "adafactor", "schedule-free-adamw");
+                        "adamw", "lion", "lamb", "adafactor", "schedule-free-adamw", "muon");
     }
 }
