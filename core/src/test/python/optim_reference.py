@@ -215,3 +215,44 @@ java("VECTOR", muon_adamw(np.ravel(MUON_START), [np.ravel(g) for g in MUON_GRADI
 # the orthogonalised first update of the wide matrix: its singular values
 print("// singular values after five iterations:",
       np.linalg.svd(newton_schulz(f32(MUON_GRADIENTS[0])), compute_uv=False))
+
+
+# SeedAdaptiveTest: Adam (L2 weight decay 0.01) at lr 0.01 times the plateau scale times the
+# late decay 0.8^(t - 4) after step 4; gradients clipped to norm 1 per tensor; the loss reported
+# after each step; patience 1, factor 0.5, threshold 0.
+SEED_GRADIENTS = [[0.5, -1.0, 0.1], [0.25, 0.75, -0.2], [-0.3, 0.2, 0.05], [1.2, -0.4, 0.3],
+                  [0.6, 0.3, -0.5], [-2.0, 1.0, 0.5], [0.1, 0.1, -0.1]]
+SEED_LOSSES = [1.0, 0.9, 0.95, 0.92, 0.91, 0.93, 0.8]
+
+
+def seed_adaptive(lr=0.01, wd=0.01, beta1=0.9, beta2=0.999, eps=1e-8, max_norm=1.0, patience=1,
+                  factor=0.5, threshold=0.0, decay_start=4, gamma=0.8):
+    p = np.array([1.0, -0.5, 0.25])
+    m = np.zeros(3)
+    v = np.zeros(3)
+    best, bad, scale = np.inf, 0, 1.0
+    rows, scales = [], []
+    for t, (g, loss) in enumerate(zip(SEED_GRADIENTS, SEED_LOSSES), start=1):
+        g = f32(g)
+        g = g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6))
+        step_lr = lr * scale * (gamma ** (t - decay_start) if t > decay_start else 1.0)
+        g = g + wd * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        p = p - step_lr / (1 - beta1**t) * m / (np.sqrt(v) / np.sqrt(1 - beta2**t) + eps)
+        rows.append(p)
+        # ReduceLROnPlateau.step(loss), cooldown 0
+        if loss < best * (1 - threshold):
+            best, bad = loss, 0
+        else:
+            bad += 1
+        if bad > patience:
+            scale, bad = scale * factor, 0
+        scales.append(scale)
+    return rows, scales
+
+
+print("// SeedAdaptiveTest")
+rows, scales = seed_adaptive()
+java("PARAMETERS", rows)
+print("    // scales after each report:", scales)

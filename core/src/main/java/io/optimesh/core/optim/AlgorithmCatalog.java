@@ -21,7 +21,8 @@ public final class AlgorithmCatalog {
                     new Lamb(),
                     new Adafactor(),
                     new ScheduleFreeAdamW(),
-                    new Muon());
+                    new Muon(),
+                    new SeedAdaptive());
 
     private AlgorithmCatalog() {}
 

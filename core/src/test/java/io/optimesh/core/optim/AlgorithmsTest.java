@@ -197,7 +197,8 @@ class AlgorithmsTest {
                         "lamb",
                         "adafactor",
                         "schedule-free-adamw",
-                        "muon");
+                        "muon",
+                        "seed-adaptive");
         for (Algorithm algorithm : AlgorithmCatalog.all()) {
             // Every default spelled out configures the same rule as none, and a step goes downhill.
             Map<String, Double> defaults = new HashMap<>();
