@@ -231,7 +231,12 @@ class OptimizerGrpcServiceTest {
                         "adamax",
                         "nadam",
                         "radam",
-                        "lion");
+                        "lion",
+                        "lamb",
+                        "adafactor",
+                        "schedule-free-adamw",
+                        "muon",
+                        "seed-adaptive");
         assertThat(response.getNextPageToken()).isEmpty();
         AlgorithmDescriptor adamW = response.getAlgorithms(3);
         assertThat(adamW.getDecoupledWeightDecay()).isTrue();
@@ -247,6 +252,17 @@ class OptimizerGrpcServiceTest {
         assertThat(eps.getMinValue()).isEqualTo(1e-12);
         assertThat(eps.getMaxValue()).isEqualTo(1e-3);
         assertThat(response.getAlgorithms(0).getHyperparametersList()).isEmpty();
+        AlgorithmDescriptor muon = response.getAlgorithms(14);
+        assertThat(muon.getHyperparametersList())
+                .extracting(
+                        HyperparameterDescriptor::getName,
+                        HyperparameterDescriptor::getDefaultValue)
+                .contains(tuple("momentum", 0.95), tuple("ns_steps", 5.0));
+        AlgorithmDescriptor seed = response.getAlgorithms(15);
+        assertThat(seed.getDecoupledWeightDecay()).isFalse();
+        assertThat(seed.getHyperparametersList())
+                .extracting(HyperparameterDescriptor::getName)
+                .contains("max_grad_norm", "patience", "factor", "decay_gamma");
     }
 
     @Test
@@ -265,8 +281,17 @@ class OptimizerGrpcServiceTest {
                                 .build());
         assertThat(second.getAlgorithmsList())
                 .extracting(AlgorithmDescriptor::getName)
-                .containsExactly("rmsprop", "adamax", "nadam", "radam", "lion");
-        assertThat(second.getNextPageToken()).isEmpty();
+                .containsExactly("rmsprop", "adamax", "nadam", "radam", "lion", "lamb");
+        ListAlgorithmsResponse third =
+                optimizer.listAlgorithms(
+                        ListAlgorithmsRequest.newBuilder()
+                                .setPageSize(6)
+                                .setPageToken(second.getNextPageToken())
+                                .build());
+        assertThat(third.getAlgorithmsList())
+                .extracting(AlgorithmDescriptor::getName)
+                .containsExactly("adafactor", "schedule-free-adamw", "muon", "seed-adaptive");
+        assertThat(third.getNextPageToken()).isEmpty();
 
         StatusRuntimeException error =
                 catchThrowableOfType(
