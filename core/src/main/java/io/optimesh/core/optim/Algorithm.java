@@ -21,7 +21,10 @@ public interface Algorithm {
      */
     boolean decoupledWeightDecay();
 
-    /** How many state floats the algorithm keeps per parameter. */
+    /**
+     * How many state floats the algorithm keeps per parameter; where {@link #newState(int[])} is
+     * overridden, the figure for a vector (Adafactor's matrices keep fewer, Muon's one).
+     */
     int stateFloatsPerParameter();
 
     /**

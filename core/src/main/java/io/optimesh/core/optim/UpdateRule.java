@@ -3,9 +3,11 @@ package io.optimesh.core.optim;
 /**
  * One algorithm with its hyper-parameters fixed: updates one fp32 parameter tensor in place.
  *
- * <p>The state is plain arrays the caller owns ({@link Algorithm#stateFloatsPerParameter()} arrays
- * of the parameter's length, zero before the first step), so it can be kept, sharded and
- * snapshotted bit-exactly without knowing the algorithm.
+ * <p>The state is plain arrays the caller owns, allocated zeroed by {@link
+ * Algorithm#newState(int[])} for the tensor's shape (for element-wise rules {@link
+ * Algorithm#stateFloatsPerParameter()} arrays of the parameter's length; Adafactor, Muon and
+ * Schedule-Free AdamW lay theirs out by shape), so it can be kept, sharded and snapshotted
+ * bit-exactly without knowing the algorithm.
  */
 @FunctionalInterface
 public interface UpdateRule {
