@@ -17,7 +17,7 @@ public interface OptimizerConfig {
         /**
          * Most bytes of fp32 parameters and optimizer state held at once over all states (env
          * {@code OPTIMESH_OPTIMIZER_STATE_MAX_BYTES}); a state that would go past it is refused
-         * before anything is allocated. Keep it below the heap.
+         * before anything is allocated. 0: 60% of the maximum heap.
          */
         long maxBytes();
 

@@ -12,12 +12,19 @@ import io.optimesh.v1.ApplyUpdatesResponse;
 import io.optimesh.v1.Tensor;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One ApplyUpdates call: collects each step's gradients until end_of_step, applies the step, and
  * streams the updated tensors back in responses of about {@link #RESPONSE_BYTES} (a larger tensor
  * goes alone), the last marked end_of_step. A call may carry any number of steps; the first refused
  * message ends it, with the state as it was before that step.
+ *
+ * <p>The call's events arrive in order on the event loop and run, still in order and one at a
+ * time, on a worker thread, so a step's work never blocks the event loop.
  */
 final class ApplyUpdatesCall implements StreamObserver<ApplyUpdatesRequest> {
 
@@ -26,16 +33,48 @@ final class ApplyUpdatesCall implements StreamObserver<ApplyUpdatesRequest> {
 
     private final StateStore states;
     private final StreamObserver<ApplyUpdatesResponse> responses;
+    private final Executor worker;
+    private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private PendingStep pending;
     private boolean closed;
 
-    ApplyUpdatesCall(StateStore states, StreamObserver<ApplyUpdatesResponse> responses) {
+    ApplyUpdatesCall(StateStore states, StreamObserver<ApplyUpdatesResponse> responses, Executor worker) {
         this.states = states;
         this.responses = responses;
+        this.worker = worker;
+    }
+
+    /** Runs the call's events in arrival order, one at a time, on the worker. */
+    private void enqueue(Runnable event) {
+        events.add(event);
+        if (queued.getAndIncrement() == 0) {
+            worker.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        do {
+            events.poll().run();
+        } while (queued.decrementAndGet() > 0);
     }
 
     @Override
-    public synchronized void onNext(ApplyUpdatesRequest request) {
+    public void onNext(ApplyUpdatesRequest request) {
+        enqueue(() -> next(request));
+    }
+
+    @Override
+    public void onError(Throwable error) {
+        enqueue(this::cancelled);
+    }
+
+    @Override
+    public void onCompleted() {
+        enqueue(this::completed);
+    }
+
+    private void next(ApplyUpdatesRequest request) {
         if (closed) {
             return;
         }
@@ -83,15 +122,13 @@ final class ApplyUpdatesCall implements StreamObserver<ApplyUpdatesRequest> {
         responses.onError(error);
     }
 
-    @Override
-    public synchronized void onError(Throwable error) {
+    private void cancelled() {
         // The client went away: a half-collected step is dropped, the state stays as it was.
         closed = true;
         pending = null;
     }
 
-    @Override
-    public synchronized void onCompleted() {
+    private void completed() {
         if (closed) {
             return;
         }

@@ -42,6 +42,8 @@ import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
@@ -58,8 +60,18 @@ public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceI
 
     static final int DEFAULT_PAGE_SIZE = 50;
 
+    // With no explicit limit, states may take this share of the heap; the rest is for requests in
+    // flight (a step holds its gradients and the encoded response besides the state).
+    static final double HEAP_SHARE_FOR_STATE = 0.6;
+
     private final ScheduleLibrary schedules;
     private final StateStore states;
+    // Runs ApplyUpdates calls off the event loop, each call's events in order (ApplyUpdatesCall).
+    private final Executor steps = Executors.newCachedThreadPool(daemon -> {
+        Thread thread = new Thread(daemon, "optimizer-steps");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     @Inject
     public OptimizerGrpcService(OptimizerConfig config) {
@@ -67,7 +79,9 @@ public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceI
                 new ScheduleLibrary(
                         config.schedule().maxReturnedSteps(), config.schedule().maxTotalSteps()),
                 new StateStore(
-                        config.state().maxBytes(),
+                        config.state().maxBytes() > 0
+                                ? config.state().maxBytes()
+                                : (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE_FOR_STATE),
                         Path.of(config.state().snapshotDirectory()),
                         config.state().updateThreads()));
     }
@@ -208,10 +222,9 @@ public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceI
     }
 
     @Override
-    @Blocking
     public StreamObserver<ApplyUpdatesRequest> applyUpdates(
             StreamObserver<ApplyUpdatesResponse> responses) {
-        return new ApplyUpdatesCall(states, responses);
+        return new ApplyUpdatesCall(states, responses, steps);
     }
 
     private static <T> void answer(StreamObserver<T> responses, Supplier<T> call) {

@@ -252,12 +252,19 @@ public final class RemoteOptimizer {
                         .applyUpdates(
                                 new StreamObserver<>() {
                                     private double norm = Double.NaN;
+                                    private int received;
 
                                     @Override
                                     public void onNext(ApplyUpdatesResponse response) {
                                         try {
                                             for (Tensor t : response.getParametersList()) {
+                                                if (!gradients.containsKey(t.getName())) {
+                                                    throw new IllegalStateException(
+                                                            "an update of '" + t.getName()
+                                                                    + "', which had no gradient");
+                                                }
                                                 FloatTensors.decodeInto(t, parameters.get(t.getName()));
+                                                received++;
                                             }
                                             if (response.getEndOfStep()) {
                                                 norm = response.getUpdateNorm();
@@ -274,7 +281,7 @@ public final class RemoteOptimizer {
 
                                     @Override
                                     public void onCompleted() {
-                                        if (Double.isNaN(norm)) {
+                                        if (Double.isNaN(norm) || received != gradients.size()) {
                                             done.completeExceptionally(
                                                     new IllegalStateException(
                                                             stateNames[shard]
