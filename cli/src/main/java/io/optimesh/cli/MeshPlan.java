@@ -91,6 +91,10 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
         // PyTorch's OpenMP threads spin while idle unless told not to: on a shared CPU that makes
         // training steps several times slower.
         env.put("OMP_WAIT_POLICY", "PASSIVE");
+        // MKL otherwise uses fewer threads on a busy CPU, changing matmul rounding: resumed runs
+        // would no longer repeat their uninterrupted losses bit-exactly.
+        env.put("MKL_DYNAMIC", "FALSE");
+        env.put("OMP_DYNAMIC", "FALSE");
         for (MeshService peer : MeshService.values()) {
             peer.grpcClientName().ifPresent(client -> {
                 String prefix = "QUARKUS_GRPC_CLIENTS_" + client.toUpperCase(Locale.ROOT);

@@ -5,6 +5,7 @@ import io.optimesh.core.safetensors.DType;
 import io.optimesh.core.safetensors.SafetensorsWriter;
 import io.optimesh.core.safetensors.TensorSpec;
 import io.optimesh.trainer.training.CheckpointSink;
+import io.optimesh.trainer.training.ParameterUpdate;
 import io.optimesh.trainer.training.TrainingState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,8 +55,8 @@ public final class CheckpointStore implements CheckpointSink {
             Files.createDirectories(staging);
             writeF32(staging.resolve(Checkpoint.WEIGHTS), state.model().parameters(),
                     Checkpoint.weightsMetadata(state.model().config()));
-            writeF32(staging.resolve(Checkpoint.OPTIMIZER_STATE), state.optimizer().state(),
-                    Map.of("optimizer", state.optimizer().name()));
+            writeState(staging.resolve(Checkpoint.OPTIMIZER_STATE), state.optimizer().state(),
+                    Map.of("optimizer", state.optimizer().name(), "updates", Long.toString(state.optimizer().updates())));
             CheckpointManifest manifest = new CheckpointManifest(
                     CheckpointManifest.FORMAT,
                     state.step(),
@@ -140,6 +141,18 @@ public final class CheckpointStore implements CheckpointSink {
         try (SafetensorsWriter writer = SafetensorsWriter.create(file, specs, metadata)) {
             for (Map.Entry<String, NDArray> entry : arrays.entrySet()) {
                 float[] values = entry.getValue().toFloatArray();
+                writer.writeFloats(entry.getKey(), values, 0, values.length);
+            }
+        }
+    }
+
+    private static void writeState(Path file, Map<String, ParameterUpdate.StateTensor> arrays,
+            Map<String, String> metadata) throws IOException {
+        List<TensorSpec> specs = new ArrayList<>();
+        arrays.forEach((name, array) -> specs.add(new TensorSpec(name, DType.F32, array.shape())));
+        try (SafetensorsWriter writer = SafetensorsWriter.create(file, specs, metadata)) {
+            for (Map.Entry<String, ParameterUpdate.StateTensor> entry : arrays.entrySet()) {
+                float[] values = entry.getValue().values();
                 writer.writeFloats(entry.getKey(), values, 0, values.length);
             }
         }

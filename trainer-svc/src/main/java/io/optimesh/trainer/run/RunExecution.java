@@ -7,8 +7,8 @@ import io.optimesh.trainer.checkpoint.CheckpointStore;
 import io.optimesh.trainer.data.BatchSampler;
 import io.optimesh.trainer.model.Gpt;
 import io.optimesh.trainer.model.Torch;
-import io.optimesh.trainer.training.AdamW;
 import io.optimesh.trainer.training.Evaluator;
+import io.optimesh.trainer.training.InProcessOptimizer;
 import io.optimesh.trainer.training.TrainingListener;
 import io.optimesh.trainer.training.TrainingLoop;
 import io.optimesh.trainer.training.TrainingOutcome;
@@ -34,7 +34,7 @@ final class RunExecution {
         }
         try (NDManager root = NDManager.newBaseManager(plan.device(), Torch.ENGINE)) {
             Gpt model;
-            AdamW adamw;
+            InProcessOptimizer optimizer;
             long startStep = 0;
             double bestLoss = Double.POSITIVE_INFINITY;
             if (from.isPresent()) {
@@ -44,8 +44,16 @@ final class RunExecution {
                     throw new IllegalStateException(checkpoint + " holds a " + manifest.model()
                             + ", the run trains a " + plan.model());
                 }
+                if (!manifest.optimizer().name().equals(plan.optimizer().algorithm().name())) {
+                    throw new IllegalStateException(checkpoint + " holds " + manifest.optimizer().name()
+                            + " state, the run trains with " + plan.optimizer().algorithm().name());
+                }
+                if (manifest.optimizer().updates() != manifest.step()) {
+                    throw new IllegalStateException(checkpoint + " is at step " + manifest.step() + " but its optimizer"
+                            + " applied " + manifest.optimizer().updates() + " updates");
+                }
                 model = checkpoint.loadModel(root);
-                adamw = AdamW.restore(plan.adamw(), model.parameters(), Gpt.decayedParameters(plan.model()), root,
+                optimizer = InProcessOptimizer.restore(plan.optimizer(), model.parameters(),
                         checkpoint.optimizerState(), manifest.optimizer().updates());
                 startStep = manifest.step();
                 if (manifest.bestLoss() != null) {
@@ -53,14 +61,14 @@ final class RunExecution {
                 }
             } else {
                 model = Gpt.initialize(plan.model(), plan.training().seed(), root);
-                adamw = new AdamW(plan.adamw(), model.parameters(), Gpt.decayedParameters(plan.model()), root);
+                optimizer = new InProcessOptimizer(plan.optimizer(), model.parameters());
             }
-            try (model; adamw) {
+            try (model; optimizer) {
                 BatchSampler sampler = new BatchSampler(plan.dataset().corpus(), plan.sequenceLength(),
                         plan.training().rowsPerStep(), plan.training().seed());
                 Evaluator evaluator = new Evaluator(BatchSampler.validationBatches(plan.dataset().corpus(),
                         plan.sequenceLength(), plan.training().microBatchRows(), plan.evalBatches()));
-                TrainingLoop loop = new TrainingLoop(model, adamw, sampler, evaluator, plan.schedule()::at,
+                TrainingLoop loop = new TrainingLoop(model, optimizer, sampler, evaluator, plan.schedule()::at,
                         plan.training(), listener, store);
                 return loop.resume(startStep, bestLoss, stop);
             }

@@ -3,7 +3,7 @@ package io.optimesh.trainer.run;
 import ai.djl.Device;
 import io.optimesh.core.schedule.ScheduleEvaluator;
 import io.optimesh.trainer.model.GptConfig;
-import io.optimesh.trainer.training.AdamW;
+import io.optimesh.trainer.training.OptimizerSettings;
 import io.optimesh.trainer.training.TrainingConfig;
 
 /**
@@ -13,7 +13,7 @@ import io.optimesh.trainer.training.TrainingConfig;
  * @param dataset the corpus trained and evaluated on
  * @param sequenceLength tokens per row
  * @param training the loop's settings (steps, batch split, clipping, evaluation and checkpoint cadence)
- * @param adamw the optimizer's hyper-parameters
+ * @param optimizer the optimizer algorithm (run in process), its hyper-parameters and weight decay
  * @param schedule the learning rate of every step
  * @param evalBatches validation batches per evaluation (of {@code training.microBatchRows()} rows)
  * @param keepLastCheckpoints checkpoints kept besides the best
@@ -24,7 +24,7 @@ record RunPlan(
         Datasets.Dataset dataset,
         int sequenceLength,
         TrainingConfig training,
-        AdamW.Settings adamw,
+        OptimizerSettings optimizer,
         ScheduleEvaluator schedule,
         int evalBatches,
         int keepLastCheckpoints,

@@ -4,8 +4,11 @@ import ai.djl.Device;
 import io.optimesh.core.schedule.ScheduleChecks;
 import io.optimesh.core.schedule.ScheduleEvaluator;
 import io.optimesh.trainer.model.GptConfig;
-import io.optimesh.trainer.training.AdamW;
+import io.optimesh.core.optim.Algorithm;
+import io.optimesh.core.optim.AlgorithmCatalog;
+import io.optimesh.core.optim.Hyperparameter;
 import io.optimesh.trainer.training.Devices;
+import io.optimesh.trainer.training.OptimizerSettings;
 import io.optimesh.trainer.training.TrainingConfig;
 import io.optimesh.v1.ModelOverrides;
 import io.optimesh.v1.OptimizerPlacement;
@@ -23,17 +26,8 @@ import java.util.Map;
  */
 public final class RunPlanner {
 
-    /** Optimizer algorithms the trainer runs in process. */
-    public static final List<String> ALGORITHMS = List.of("adamw");
-
-    /**
-     * AdamW's hyper-parameters with their defaults and ranges, as optimizer-svc's ListAlgorithms
-     * describes them, so that a spec means the same on either side.
-     */
-    private static final Map<String, double[]> ADAMW_HYPERPARAMETERS = Map.of(
-            "beta1", new double[] {0.9, 0.0, 0.999},
-            "beta2", new double[] {0.999, 0.0, 0.99999},
-            "eps", new double[] {1e-8, 1e-12, 1e-3});
+    /** Optimizer algorithms the trainer runs in process: every one optimizer-svc serves. */
+    public static final List<String> ALGORITHMS = AlgorithmCatalog.all().stream().map(Algorithm::name).toList();
 
     private final RunDefaults defaults;
 
@@ -63,7 +57,7 @@ public final class RunPlanner {
         Datasets.Dataset dataset = sequenceLength > 0
                 ? Datasets.load(spec.getDataset(), "spec.dataset", sequenceLength + 1, violations)
                 : null;
-        AdamW.Settings adamw = optimizer(spec.getOptimizer(), violations);
+        OptimizerSettings optimizer = optimizer(spec.getOptimizer(), violations);
         ScheduleEvaluator schedule = schedule(spec, violations);
         TrainingConfig training = training(spec, violations);
         if (!violations.isEmpty()) {
@@ -78,7 +72,7 @@ public final class RunPlanner {
         Device device = device(spec.getDevice().isEmpty() ? defaults.device() : spec.getDevice());
         int evalBatches = spec.getEvalBatches() > 0 ? spec.getEvalBatches() : defaults.evalBatches();
         int keepLast = spec.getKeepLastCheckpoints() > 0 ? spec.getKeepLastCheckpoints() : defaults.keepLastCheckpoints();
-        return new RunPlan(model, dataset, sequenceLength, training, adamw, schedule, evalBatches, keepLast, device);
+        return new RunPlan(model, dataset, sequenceLength, training, optimizer, schedule, evalBatches, keepLast, device);
     }
 
     /** The preset with the spec's overrides; null (with violations) when they do not make a model. */
@@ -115,35 +109,32 @@ public final class RunPlanner {
         return new GptConfig(preset.vocabSize(), layers, width, heads, context, positional, tied, dropout);
     }
 
-    private static AdamW.Settings optimizer(OptimizerSpec optimizer, List<Violation> violations) {
-        if (!ALGORITHMS.contains(optimizer.getAlgorithm())) {
+    /** The spec's algorithm with its hyper-parameters, each checked against the range the algorithm declares. */
+    private static OptimizerSettings optimizer(OptimizerSpec optimizer, List<Violation> violations) {
+        Algorithm algorithm = OptimizerSettings.algorithm(optimizer.getAlgorithm()).orElse(null);
+        if (algorithm == null) {
             violations.add(new Violation("spec.optimizer.algorithm", "'" + optimizer.getAlgorithm()
                     + "' is not an algorithm this trainer runs; supported: " + ALGORITHMS));
             return null;
         }
-        double[] values = new double[3];
-        String[] names = {"beta1", "beta2", "eps"};
-        for (int i = 0; i < names.length; i++) {
-            values[i] = ADAMW_HYPERPARAMETERS.get(names[i])[0];
-        }
         int before = violations.size();
+        List<String> declared = algorithm.hyperparameters().stream().map(Hyperparameter::name).toList();
         for (Map.Entry<String, Double> entry : optimizer.getHyperparametersMap().entrySet()) {
             String field = "spec.optimizer.hyperparameters[\"" + entry.getKey() + "\"]";
-            double[] range = ADAMW_HYPERPARAMETERS.get(entry.getKey());
+            Hyperparameter h = algorithm.hyperparameters().stream()
+                    .filter(d -> d.name().equals(entry.getKey())).findFirst().orElse(null);
             double value = entry.getValue();
-            if (range == null) {
-                violations.add(new Violation(field, "adamw has no hyper-parameter '" + entry.getKey()
-                        + "'; it takes beta1, beta2 and eps (weight decay is spec.optimizer.weight_decay)"));
-            } else if (!(value >= range[1] && value <= range[2])) {
-                violations.add(new Violation(field, "must be in [" + range[1] + ", " + range[2] + "], got " + value));
-            } else {
-                values[List.of(names).indexOf(entry.getKey())] = value;
+            if (h == null) {
+                violations.add(new Violation(field, algorithm.name() + " has no hyper-parameter '" + entry.getKey()
+                        + "'; it reads " + declared + " (weight decay is spec.optimizer.weight_decay)"));
+            } else if (!h.accepts(value)) {
+                violations.add(new Violation(field, "must be in [" + h.min() + ", " + h.max() + "], got " + value));
             }
         }
         if (violations.size() > before) {
             return null;
         }
-        return new AdamW.Settings(values[0], values[1], values[2], optimizer.getWeightDecay());
+        return OptimizerSettings.of(algorithm.name(), optimizer.getHyperparametersMap(), optimizer.getWeightDecay());
     }
 
     private static ScheduleEvaluator schedule(RunSpec spec, List<Violation> violations) {

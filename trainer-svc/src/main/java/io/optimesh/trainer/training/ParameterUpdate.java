@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One optimizer step over named parameters, in place. The training loop computes gradients,
  * clips them and hands them here; what the update does with them (and the state it keeps) is the
- * implementation's business, so the optimizer library can supply its own.
+ * implementation's business, so the optimizer can run in this process or elsewhere.
  */
 public interface ParameterUpdate extends AutoCloseable {
 
@@ -21,6 +21,14 @@ public interface ParameterUpdate extends AutoCloseable {
             return parameterNorm == 0 ? 0 : updateNorm / parameterNorm;
         }
     }
+
+    /**
+     * One state array of the optimizer, as a checkpoint stores it (fp32, row-major).
+     *
+     * @param shape its dimensions
+     * @param values its values; live, so copy or write them before the next update
+     */
+    record StateTensor(long[] shape, float[] values) {}
 
     /**
      * Updates every parameter in place from its gradient.
@@ -38,9 +46,9 @@ public interface ParameterUpdate extends AutoCloseable {
     long updates();
 
     /** The optimizer's state arrays by name, for checkpoints. */
-    Map<String, NDArray> state();
+    Map<String, StateTensor> state();
 
-    /** Frees the state. */
+    /** Frees what the optimizer holds. */
     @Override
     void close();
 }

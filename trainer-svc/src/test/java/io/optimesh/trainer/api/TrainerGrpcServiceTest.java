@@ -308,8 +308,12 @@ class TrainerGrpcServiceTest {
                 .setDataset(DatasetSpec.newBuilder().setPath(dir.resolve("missing.txt").toString())).build(),
                 "spec.dataset.path");
         assertRefused(TestRuns.tinySpec(10, 1e-3)
-                .setOptimizer(TestRuns.tinySpec(10, 1e-3).getOptimizer().toBuilder().setAlgorithm("lion")).build(),
+                .setOptimizer(TestRuns.tinySpec(10, 1e-3).getOptimizer().toBuilder().setAlgorithm("adamz")).build(),
                 "spec.optimizer.algorithm");
+        assertRefused(TestRuns.tinySpec(10, 1e-3)
+                .setOptimizer(TestRuns.tinySpec(10, 1e-3).getOptimizer().toBuilder().setAlgorithm("lion")
+                        .putHyperparameters("eps", 1e-8)).build(),
+                "spec.optimizer.hyperparameters[\"eps\"]");
         assertRefused(TestRuns.tinySpec(10, 1e-3).setSequenceLength(65).build(), "spec.sequence_length");
 
         StatusRuntimeException remote = catchThrowableOfType(StatusRuntimeException.class, () -> trainer.createRun(

@@ -12,10 +12,11 @@ import io.optimesh.trainer.data.Corpus;
 import io.optimesh.trainer.model.Gpt;
 import io.optimesh.trainer.model.GptConfig;
 import io.optimesh.trainer.model.Torch;
-import io.optimesh.trainer.training.AdamW;
 import io.optimesh.trainer.training.CheckpointSink;
 import io.optimesh.trainer.training.Evaluation;
 import io.optimesh.trainer.training.Evaluator;
+import io.optimesh.trainer.training.InProcessOptimizer;
+import io.optimesh.trainer.training.OptimizerSettings;
 import io.optimesh.trainer.training.StepMetrics;
 import io.optimesh.trainer.training.TrainingConfig;
 import io.optimesh.trainer.training.TrainingListener;
@@ -42,7 +43,7 @@ class CheckpointStoreTest {
     private static final Evaluator EVALUATOR =
             new Evaluator(BatchSampler.validationBatches(EUROPARL, TINY.context(), 8, 1));
     private static final LongToDoubleFunction SCHEDULE = s -> s < 4 ? 2e-3 * (s + 1) / 4 : 2e-3;
-    private static final AdamW.Settings ADAMW = AdamW.Settings.defaults();
+    private static final OptimizerSettings ADAMW = OptimizerSettings.of("adamw", Map.of("beta2", 0.95), 0.1);
 
     @TempDir
     Path dir;
@@ -64,14 +65,14 @@ class CheckpointStoreTest {
         TrainingConfig config = TrainingConfig.of(10, 8, 1, 21).withMetricsBatch(1);
         Losses uninterrupted = new Losses();
         try (Gpt model = Gpt.initialize(TINY, 21, root);
-                AdamW adamw = new AdamW(ADAMW, model.parameters(), Gpt.decayedParameters(TINY), root)) {
+                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
             loop(model, adamw, config, uninterrupted, null).run(() -> false);
         }
 
         CheckpointStore store = new CheckpointStore(dir.resolve("run"), Retention.keepAll());
         Losses firstPart = new Losses();
         try (Gpt model = Gpt.initialize(TINY, 21, root);
-                AdamW adamw = new AdamW(ADAMW, model.parameters(), Gpt.decayedParameters(TINY), root)) {
+                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
             TrainingOutcome stopped = loop(model, adamw, config.withCheckpointEvery(4), firstPart, store)
                     .run(() -> firstPart.losses.size() == 6);
             assertThat(stopped.status()).isEqualTo(TrainingOutcome.Status.STOPPED);
@@ -90,7 +91,7 @@ class CheckpointStoreTest {
 
         Losses secondPart = new Losses();
         try (Gpt model = checkpoint.loadModel(root);
-                AdamW adamw = AdamW.restore(ADAMW, model.parameters(), Gpt.decayedParameters(TINY), root,
+                InProcessOptimizer adamw = InProcessOptimizer.restore(ADAMW, model.parameters(),
                         checkpoint.optimizerState(), manifest.optimizer().updates())) {
             TrainingOutcome finished = loop(model, adamw, config, secondPart, null)
                     .resume(manifest.step(), manifest.bestLoss(), () -> false);
@@ -106,7 +107,7 @@ class CheckpointStoreTest {
     void weightsAreSafetensorsWithGpt2NamesThatLoadBack() throws IOException {
         CheckpointStore store = new CheckpointStore(dir, Retention.keepAll());
         try (Gpt model = Gpt.initialize(TINY, 3, root);
-                AdamW adamw = new AdamW(ADAMW, model.parameters(), Gpt.decayedParameters(TINY), root)) {
+                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
             CheckpointSink.Saved saved = store.save(state(7, model, adamw, null));
             Path directory = Path.of(URI.create(saved.location()));
             assertThat(directory).isEqualTo(dir.resolve("step-000000007").toAbsolutePath());
@@ -135,7 +136,7 @@ class CheckpointStoreTest {
         CheckpointStore store = new CheckpointStore(dir, new Retention(2, true));
         double[] evalLosses = {3.0, 2.0, 2.5, 2.6, 2.7};
         try (Gpt model = Gpt.initialize(TINY, 3, root);
-                AdamW adamw = new AdamW(ADAMW, model.parameters(), Gpt.decayedParameters(TINY), root)) {
+                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
             for (int step = 1; step <= 5; step++) {
                 double loss = evalLosses[step - 1];
                 store.save(state(step, model, adamw, new Evaluation(step, loss, Math.exp(loss), 0.3, 512)));
@@ -153,7 +154,7 @@ class CheckpointStoreTest {
     void aCheckpointOfAnotherShapeOrNoneIsRefused() throws IOException {
         CheckpointStore store = new CheckpointStore(dir, Retention.keepAll());
         try (Gpt model = Gpt.initialize(TINY, 3, root);
-                AdamW adamw = new AdamW(ADAMW, model.parameters(), Gpt.decayedParameters(TINY), root)) {
+                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
             store.save(state(1, model, adamw, null));
         }
         Path directory = dir.resolve("step-000000001");
@@ -170,7 +171,7 @@ class CheckpointStoreTest {
         CheckpointStore store = new CheckpointStore(dir.resolve("run"), Retention.keepAll());
         Path lone = dir.resolve("elsewhere.safetensors");
         try (Gpt model = Gpt.initialize(rope, 5, root);
-                AdamW adamw = new AdamW(ADAMW, model.parameters(), Gpt.decayedParameters(rope), root)) {
+                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
             store.save(state(3, model, adamw, null));
             Path weights = store.latest().orElseThrow().directory().resolve(Checkpoint.WEIGHTS);
             try (SafetensorsFile file = SafetensorsFile.open(weights)) {
@@ -191,11 +192,11 @@ class CheckpointStoreTest {
         assertThatThrownBy(() -> Checkpoint.loadWeights(bare, root)).hasMessageContaining("cannot tell what model");
     }
 
-    private static TrainingState state(long step, Gpt model, AdamW adamw, Evaluation evaluation) {
+    private static TrainingState state(long step, Gpt model, InProcessOptimizer adamw, Evaluation evaluation) {
         return new TrainingState(step, 1, step * 512, 2.0, 2.5, evaluation, model, adamw);
     }
 
-    private static TrainingLoop loop(Gpt model, AdamW adamw, TrainingConfig config, Losses losses,
+    private static TrainingLoop loop(Gpt model, InProcessOptimizer adamw, TrainingConfig config, Losses losses,
             CheckpointStore store) {
         BatchSampler sampler = new BatchSampler(EUROPARL, TINY.context(), config.rowsPerStep(), config.seed());
         return new TrainingLoop(model, adamw, sampler, EVALUATOR, SCHEDULE, config, losses, store);

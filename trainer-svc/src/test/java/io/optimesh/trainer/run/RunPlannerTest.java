@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import ai.djl.Device;
 import io.optimesh.trainer.model.GptConfig;
-import io.optimesh.trainer.training.AdamW;
+import io.optimesh.trainer.training.OptimizerSettings;
 import io.optimesh.trainer.training.TrainingConfig;
 import io.optimesh.v1.ConstantFamily;
 import io.optimesh.v1.DatasetSpec;
@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +50,7 @@ class RunPlannerTest {
         assertThat(plan.dataset().name()).isEqualTo("europarl");
         // Checkpoints only at the end (and on stop), evaluation only at the end.
         assertThat(plan.training()).isEqualTo(new TrainingConfig(100, 4, 1, 11, 0.5, 0, 10, 3.0, 100));
-        assertThat(plan.adamw()).isEqualTo(new AdamW.Settings(0.9, 0.999, 1e-8, 0.05));
+        assertThat(plan.optimizer()).isEqualTo(OptimizerSettings.of("adamw", Map.of(), 0.05));
         assertThat(plan.evalBatches()).isEqualTo(8);
         assertThat(plan.keepLastCheckpoints()).isEqualTo(3);
         assertThat(plan.device()).isEqualTo(Device.cpu());
@@ -76,7 +77,7 @@ class RunPlannerTest {
                 new GptConfig(256, 2, 32, 2, 48, GptConfig.Positional.ROPE, false, 0.1));
         assertThat(plan.sequenceLength()).isEqualTo(40);
         assertThat(plan.training()).isEqualTo(new TrainingConfig(100, 4, 2, 11, 0.5, 100, 5, 3.0, 25));
-        assertThat(plan.adamw().beta2()).isEqualTo(0.95);
+        assertThat(plan.optimizer().hyperparameters()).isEqualTo(Map.of("beta2", 0.95));
         assertThat(plan.evalBatches()).isEqualTo(2);
         assertThat(plan.keepLastCheckpoints()).isEqualTo(1);
     }
@@ -103,14 +104,36 @@ class RunPlannerTest {
     }
 
     @Test
+    void everyAlgorithmOfTheCatalogIsPlannedWithItsOwnHyperparameters() {
+        RunPlan lion = PLANNER.plan(spec().setOptimizer(spec().getOptimizer().toBuilder().setAlgorithm("lion")
+                .putHyperparameters("beta2", 0.98)).build());
+        assertThat(lion.optimizer()).isEqualTo(OptimizerSettings.of("lion", Map.of("beta2", 0.98), 0.05));
+        for (String algorithm : RunPlanner.ALGORITHMS) {
+            assertThat(PLANNER.plan(spec().setOptimizer(spec().getOptimizer().toBuilder().setAlgorithm(algorithm))
+                    .build()).optimizer().algorithm().name()).isEqualTo(algorithm);
+        }
+        // Each algorithm reads only its own hyper-parameters: SGD has none, RMSProp has no beta1.
+        InvalidRequestException sgd = catchThrowableOfType(InvalidRequestException.class, () -> PLANNER.plan(spec()
+                .setOptimizer(spec().getOptimizer().toBuilder().setAlgorithm("sgd").putHyperparameters("beta1", 0.9))
+                .build()));
+        assertThat(sgd.violations()).containsExactly(new Violation("spec.optimizer.hyperparameters[\"beta1\"]",
+                "sgd has no hyper-parameter 'beta1'; it reads [] (weight decay is spec.optimizer.weight_decay)"));
+        InvalidRequestException momentum = catchThrowableOfType(InvalidRequestException.class, () -> PLANNER.plan(
+                spec().setOptimizer(spec().getOptimizer().toBuilder().setAlgorithm("momentum")
+                        .putHyperparameters("momentum", 1.5)).build()));
+        assertThat(momentum.violations()).extracting(Violation::field)
+                .containsExactly("spec.optimizer.hyperparameters[\"momentum\"]");
+    }
+
+    @Test
     void unknownNamesAndTooLongRowsAreRefused() {
         InvalidRequestException refused = catchThrowableOfType(InvalidRequestException.class, () -> PLANNER.plan(spec()
-                .setModelPreset("gigantic").setOptimizer(spec().getOptimizer().toBuilder().setAlgorithm("sgd"))
+                .setModelPreset("gigantic").setOptimizer(spec().getOptimizer().toBuilder().setAlgorithm("adamz"))
                 .build()));
         assertThat(refused.violations()).extracting(Violation::field)
                 .containsExactly("spec.model_preset", "spec.optimizer.algorithm");
         assertThat(refused.violations().get(0).description()).contains("[tiny, small, base]");
-        assertThat(refused.violations().get(1).description()).contains("supported: [adamw]");
+        assertThat(refused.violations().get(1).description()).contains("supported: [sgd, momentum, adam, adamw, nesterov,");
 
         InvalidRequestException tooLong = catchThrowableOfType(InvalidRequestException.class,
                 () -> PLANNER.plan(spec().setSequenceLength(65).build()));

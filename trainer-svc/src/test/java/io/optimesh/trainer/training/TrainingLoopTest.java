@@ -31,6 +31,9 @@ class TrainingLoopTest {
     /** Linear warmup over 10 steps to 3e-3, then constant. */
     private static final LongToDoubleFunction WARMUP_CONSTANT = s -> s < 10 ? 3e-3 * (s + 1) / 10 : 3e-3;
 
+    /** The usual GPT pre-training AdamW: beta2 0.95, weight decay 0.1. */
+    private static final OptimizerSettings ADAMW = OptimizerSettings.of("adamw", Map.of("beta2", 0.95), 0.1);
+
     private NDManager root;
 
     @BeforeEach
@@ -71,6 +74,28 @@ class TrainingLoopTest {
             assertThat(ten.updateToParamRatio()).isBetween(1e-4, 1e-1);
             assertThat(ten.tokensPerSecond()).isPositive();
         }
+    }
+
+    @Test
+    void lionAndSgdFromTheSharedCatalogTrainTheTinyModel() {
+        Map<String, OptimizerSettings> optimizers = Map.of(
+                "lion", OptimizerSettings.of("lion", Map.of(), 0.1),
+                "sgd", OptimizerSettings.of("sgd", Map.of(), 0.0));
+        Map<String, LongToDoubleFunction> schedules = Map.of("lion", s -> 1e-3, "sgd", s -> 0.5);
+        optimizers.forEach((name, settings) -> {
+            Recorder recorder = new Recorder();
+            try (Gpt model = Gpt.initialize(TINY, 4, root);
+                    InProcessOptimizer optimizer = new InProcessOptimizer(settings, model.parameters())) {
+                TrainingConfig config = TrainingConfig.of(30, 16, 1, 4).withMetricsBatch(30);
+                new TrainingLoop(model, optimizer, new BatchSampler(EUROPARL, TINY.context(), 16, 4), EVALUATOR,
+                        schedules.get(name), config, recorder).run(() -> false);
+                assertThat(optimizer.updates()).isEqualTo(30);
+            }
+            List<Double> losses = recorder.losses();
+            double lastFive = losses.subList(25, 30).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            assertThat(losses.get(0)).as(name).isGreaterThan(5.4);
+            assertThat(lastFive).as(name).isLessThan(losses.get(0) - 1.0);
+        });
     }
 
     @Test
@@ -193,7 +218,7 @@ class TrainingLoopTest {
     /** A tiny model, AdamW and Europarl batches wired into a loop. */
     private final class Run implements AutoCloseable {
         final Gpt model;
-        final AdamW adamw;
+        final InProcessOptimizer adamw;
         final TrainingLoop loop;
 
         Run(TrainingConfig config, LongToDoubleFunction schedule, TrainingListener listener) {
@@ -202,7 +227,7 @@ class TrainingLoopTest {
 
         Run(TrainingConfig config, LongToDoubleFunction schedule, TrainingListener listener, ParameterUpdate update) {
             model = Gpt.initialize(TINY, config.seed(), root);
-            adamw = new AdamW(AdamW.Settings.defaults(), model.parameters(), Gpt.decayedParameters(TINY), root);
+            adamw = new InProcessOptimizer(ADAMW, model.parameters());
             BatchSampler sampler = new BatchSampler(EUROPARL, TINY.context(), config.rowsPerStep(), config.seed());
             loop = new TrainingLoop(model, update == null ? adamw : update, sampler, EVALUATOR, schedule, config,
                     listener);
@@ -243,7 +268,7 @@ class TrainingLoopTest {
         }
 
         @Override
-        public Map<String, NDArray> state() {
+        public Map<String, StateTensor> state() {
             return Map.of();
         }
 
