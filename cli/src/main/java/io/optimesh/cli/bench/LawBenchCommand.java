@@ -84,7 +84,7 @@ public class LawBenchCommand implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--curves", paramLabel = "DIR", description = "The three curves timed for the fit (default:"
-            + " shared/data/mpl-curves/400 beside the repository).")
+            + " shared/data/mpl-curves/400 beside the repository or one of its ancestors).")
     Path curves;
 
     @Option(names = "--risk-threshold", defaultValue = "0.5", paramLabel = "P",
@@ -110,8 +110,7 @@ public class LawBenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         MeshLayout layout = state.layout();
-        Path curveDir = curves != null ? curves
-                : Home.resolve().resolveSibling("shared").resolve("data").resolve("mpl-curves").resolve("400");
+        Path curveDir = curves != null ? curves : sharedCurves(Home.resolve());
         List<LabeledCurve> mplCurves = CurveFiles.readDirectory(curveDir);
 
         Mesh mesh = new Mesh(out, spec.commandLine().getErr());
@@ -213,8 +212,10 @@ public class LawBenchCommand implements Callable<Integer> {
         summary.print(out);
         out.printf(Locale.ROOT, "Training took %.0f s on %d processors.%n", trainSeconds,
                 Runtime.getRuntime().availableProcessors());
-        out.printf(Locale.ROOT, "{\"bench\":\"law\",\"top2_hit_rate\":%.4f,\"divergence_f1\":%.4f,\"fit_seconds\":%.4f,"
-                + "\"predict_ms\":%.4f}%n", mpl.hitRate(), mpl.f1(), mplTiming.fitSeconds(), mplTiming.predictMs());
+        // JSON has no NaN: an undefined figure is null.
+        out.printf(Locale.ROOT, "{\"bench\":\"law\",\"top2_hit_rate\":%s,\"divergence_f1\":%s,\"fit_seconds\":%.4f,"
+                + "\"predict_ms\":%.4f}%n", json(mpl.hitRate()), json(mpl.f1()), mplTiming.fitSeconds(),
+                mplTiming.predictMs());
         out.flush();
         return 0;
     }
@@ -284,10 +285,10 @@ public class LawBenchCommand implements Callable<Integer> {
             return hits.isEmpty() ? Double.NaN : hits.stream().filter(h -> h).count() / (double) hits.size();
         }
 
-        /** 2TP / (2TP + FP + FN); 1 when there is nothing to find and nothing was flagged. */
+        /** 2TP / (2TP + FP + FN); NaN (undefined) when no run diverged and none was flagged. */
         double f1() {
             int denominator = 2 * truePositives + falsePositives + falseNegatives;
-            return denominator == 0 ? 1.0 : 2.0 * truePositives / denominator;
+            return denominator == 0 ? Double.NaN : 2.0 * truePositives / denominator;
         }
     }
 
@@ -364,6 +365,17 @@ public class LawBenchCommand implements Callable<Integer> {
         return new Timing(best, server, bestMs, request.getStepsCount());
     }
 
+    /** shared/data/mpl-curves/400 beside the repository or beside one of its ancestors (a worktree's). */
+    static Path sharedCurves(Path home) {
+        for (Path dir = home.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("shared").resolve("data").resolve("mpl-curves").resolve("400");
+            if (java.nio.file.Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new MeshException("no shared/data/mpl-curves/400 beside " + home + " or its ancestors: give --curves DIR");
+    }
+
     private static boolean alive(MeshState state, MeshService service) {
         return state.entry(service.id()).flatMap(MeshState.Entry::process).isPresent();
     }
@@ -372,6 +384,10 @@ public class LawBenchCommand implements Callable<Integer> {
         int port = state.entry(service.id()).orElseThrow().port();
         return ManagedChannelBuilder.forAddress(MeshPlan.HOST, port).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
+    }
+
+    private static String json(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "null";
     }
 
     private static String f3(double v) {

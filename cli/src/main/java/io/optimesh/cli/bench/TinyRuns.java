@@ -46,11 +46,11 @@ final class TinyRuns {
     record Grid(int steps, List<Double> peakLrs, List<Double> fitPeakLrs) {
 
         static Grid quick() {
-            return new Grid(150, List.of(3e-3, 1e-2, 3e-2, 3e-1), List.of(3e-3, 1e-2));
+            return new Grid(150, List.of(3e-3, 3e-2, 3e-1, 3.0), List.of(3e-3, 3e-2));
         }
 
         static Grid full() {
-            return new Grid(300, List.of(1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1), List.of(3e-3, 1e-2));
+            return new Grid(300, List.of(1e-3, 3e-3, 1e-2, 3e-2, 3e-1, 3.0), List.of(3e-3, 3e-2));
         }
 
         List<Planned> runs() {
