@@ -80,11 +80,12 @@ public class LawEndpoint {
         }
         String reason = GrpcErrors.errorInfo(e).map(i -> " [" + i.getReason() + "]").orElse("");
         StringBuilder out = new StringBuilder("law-svc refused the request: ").append(status.getCode()).append(reason);
-        if (status.getDescription() != null) {
-            out.append(": ").append(status.getDescription());
-        }
         List<String> violations = GrpcErrors.fieldViolations(e).stream()
                 .map(v -> v.getField() + ": " + v.getDescription()).collect(Collectors.toList());
+        // The description repeats the violations when there are some: list them once, one a line.
+        if (status.getDescription() != null && violations.isEmpty()) {
+            out.append(": ").append(status.getDescription());
+        }
         for (String v : violations) {
             out.append("\n  ").append(v);
         }
