@@ -1,6 +1,7 @@
 package io.optimesh.cli;
 
 import io.optimesh.cli.bench.BenchCommand;
+import io.optimesh.cli.law.LawCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "optimesh", mixinStandardHelpOptions = true, versionProvider = OptimeshCommand.Version.class,
         description = "Run the OptiMesh services on this machine: a real Kafka broker and the five gRPC services"
                 + " as separate processes, with state, logs and checkpoints under one directory.",
-        subcommands = {DemoCommand.class, BenchCommand.class, UpCommand.class, StatusCommand.class, LogsCommand.class, DownCommand.class,
+        subcommands = {DemoCommand.class, BenchCommand.class, LawCommand.class, UpCommand.class, StatusCommand.class, LogsCommand.class, DownCommand.class,
                 CommandLine.HelpCommand.class})
 public class OptimeshCommand implements Runnable {
 

@@ -35,7 +35,7 @@ import java.util.Map;
  * {@link FieldViolations} named by the request's field paths ({@code curves[1].points[7].step}), so a
  * client learns every problem at once.
  */
-final class LawMapping {
+public final class LawMapping {
 
     // ErrorInfo reasons of the INVALID_ARGUMENT errors this service raises itself.
     static final String INVALID_CURVE = "INVALID_CURVE";
@@ -195,7 +195,7 @@ final class LawMapping {
     }
 
     /** A fitted law as the contract carries it. */
-    static io.optimesh.v1.FittedLaw toProto(FittedLaw law, int starts, double seconds) {
+    public static io.optimesh.v1.FittedLaw toProto(FittedLaw law, int starts, double seconds) {
         io.optimesh.v1.FittedLaw.Builder out = io.optimesh.v1.FittedLaw.newBuilder()
                 .setKind(kind(law.law()))
                 .setResidualLogSigma(law.noise());
@@ -288,7 +288,7 @@ final class LawMapping {
         return FittedLaw.of(law, values, covariance, sigma);
     }
 
-    static PredictedPoint point(Prediction prediction, int i) {
+    public static PredictedPoint point(Prediction prediction, int i) {
         return PredictedPoint.newBuilder()
                 .setStep(prediction.steps()[i])
                 .setLoss(prediction.losses()[i])

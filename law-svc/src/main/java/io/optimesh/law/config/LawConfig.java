@@ -15,6 +15,27 @@ public interface LawConfig {
     /** How laws are fitted. */
     Fit fit();
 
+    /** Refitting runs online from the runs topic. */
+    Online online();
+
+    interface Online {
+
+        /** Whether to consume the runs topic and publish predictions (needs {@code kafka.bootstrap.servers}). */
+        boolean enabled();
+
+        /** Kafka consumer group: instances of law-svc share the runs topic's partitions. */
+        String groupId();
+
+        /** Usable points a run needs before its first fit. */
+        int minPoints();
+
+        /** New points between two fits of a run. */
+        int refitEvery();
+
+        /** Interval coverage of the published final-loss predictions. */
+        double confidence();
+    }
+
     interface Fit {
 
         /** Sobol starting points at which the fit objective is screened. */
