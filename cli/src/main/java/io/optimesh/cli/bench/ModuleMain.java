@@ -39,7 +39,11 @@ public final class ModuleMain {
         command.add(mainClass);
         command.addAll(args);
         try {
-            Process process = new ProcessBuilder(command).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+            // As the mesh runs the services (MeshPlan): OpenMP threads that spin while idle make
+            // PyTorch's small operations several times slower on a shared CPU.
+            builder.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+            Process process = builder.start();
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
             return process.waitFor();
         } catch (IOException e) {
