@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -55,12 +56,24 @@ final class LocalTrainer implements AutoCloseable {
 
     /** Trains {@code spec} to its end (succeeded, diverged or failed) and returns what happened. */
     Result train(RunSpec spec) {
+        return train(spec, metrics -> {});
+    }
+
+    /**
+     * {@link #train(RunSpec)}, calling {@code afterSteps} on the training thread with each batch of
+     * step metrics as it is reported (every step when the spec's metrics batch size is 1), between
+     * steps and outside their timing.
+     */
+    Result train(RunSpec spec, Consumer<List<StepMetrics>> afterSteps) {
         Run created = runs.create("", "", spec);
         List<StepMetrics> steps = new ArrayList<>();
         CompletableFuture<Run> ended = new CompletableFuture<>();
         runs.watch(created.getName(), update -> {
             synchronized (steps) {
                 steps.addAll(update.metrics());
+            }
+            if (!update.metrics().isEmpty()) {
+                afterSteps.accept(update.metrics());
             }
             if (update.last()) {
                 ended.complete(update.run());
