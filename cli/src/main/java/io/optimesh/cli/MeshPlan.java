@@ -88,13 +88,7 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
         env.put("OPTIMESH_STATE_DIR", layout.stateDir().toString());
         // The local logs are read by people through ./optimesh logs; JSON is for Kubernetes' collectors.
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
-        // PyTorch's OpenMP threads spin while idle unless told not to: on a shared CPU that makes
-        // training steps several times slower.
-        env.put("OMP_WAIT_POLICY", "PASSIVE");
-        // MKL otherwise uses fewer threads on a busy CPU, changing matmul rounding: resumed runs
-        // would no longer repeat their uninterrupted losses bit-exactly.
-        env.put("MKL_DYNAMIC", "FALSE");
-        env.put("OMP_DYNAMIC", "FALSE");
+        env.putAll(TORCH_ENVIRONMENT);
         for (MeshService peer : MeshService.values()) {
             peer.grpcClientName().ifPresent(client -> {
                 String prefix = "QUARKUS_GRPC_CLIENTS_" + client.toUpperCase(Locale.ROOT);
@@ -104,6 +98,15 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
         }
         return env;
     }
+
+    /**
+     * The environment every JVM that runs PyTorch gets, services and benchmarks alike. OpenMP
+     * threads spin while idle unless told not to, which makes training steps several times slower
+     * on a shared CPU; MKL otherwise uses fewer threads on a busy CPU, changing matmul rounding, so
+     * resumed runs would no longer repeat their uninterrupted losses bit-exactly.
+     */
+    public static final Map<String, String> TORCH_ENVIRONMENT =
+            Map.of("OMP_WAIT_POLICY", "PASSIVE", "MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE");
 
     public List<String> command(MeshService service, Path java) {
         List<String> cmd = new ArrayList<>();

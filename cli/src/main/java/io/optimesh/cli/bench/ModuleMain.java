@@ -1,6 +1,7 @@
 package io.optimesh.cli.bench;
 
 import io.optimesh.cli.MeshException;
+import io.optimesh.cli.MeshPlan;
 import io.optimesh.cli.MeshService;
 import java.io.File;
 import java.io.IOException;
@@ -39,7 +40,9 @@ public final class ModuleMain {
         command.add(mainClass);
         command.addAll(args);
         try {
-            Process process = new ProcessBuilder(command).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+            MeshPlan.TORCH_ENVIRONMENT.forEach(builder.environment()::putIfAbsent);
+            Process process = builder.start();
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
             return process.waitFor();
         } catch (IOException e) {

@@ -2,10 +2,12 @@ package io.optimesh.trainer.config;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.optimesh.trainer.events.KafkaRunEvents;
+import io.optimesh.trainer.model.Precision;
 import io.optimesh.trainer.run.CheckpointEvaluator;
 import io.optimesh.trainer.run.RunDefaults;
 import io.optimesh.trainer.run.RunManager;
 import io.optimesh.trainer.run.RunPlanner;
+import io.optimesh.trainer.training.Devices;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
@@ -32,6 +34,11 @@ public class TrainerBeans {
     @Singleton
     @Startup
     RunManager runManager(TrainerConfig config, KafkaRunEvents events, MeterRegistry meters) {
+        try {
+            Precision.parse(config.precision()).requireSupported(Devices.resolve(config.device()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("optimesh.trainer.precision=" + config.precision() + ": " + e.getMessage(), e);
+        }
         RunPlanner planner = new RunPlanner(new RunDefaults(config.device(), config.evalBatches(),
                 config.metricsBatchSize(), config.keepLastCheckpoints(), config.divergenceFactor()));
         return new RunManager(planner, config.stateDir().resolve("checkpoints").resolve("runs"), events, meters,

@@ -16,6 +16,13 @@ public interface TrainerConfig {
     @WithDefault("cpu")
     String device();
 
+    /**
+     * Number format runs train in: {@code fp32}, {@code bf16} or {@code fp16}. The trainer refuses to
+     * start with one the device cannot train in (see {@code io.optimesh.trainer.model.Precision}).
+     */
+    @WithDefault("fp32")
+    String precision();
+
     /** Validation batches per evaluation when a run or an EvaluateCheckpoint request names none. */
     @WithDefault("8")
     int evalBatches();

@@ -234,7 +234,8 @@ public final class Gpt implements AutoCloseable {
             k = rotate(k, time);
         }
         // Scaling q (T·hd values) is cheaper than scaling the T·T scores.
-        NDArray scores = q.mul(1.0 / Math.sqrt(headDim)).matMul(k.transpose(0, 1, 3, 2)).add(causalMask(time));
+        // The mask is added in place: the product's backward does not need its output.
+        NDArray scores = q.mul(1.0 / Math.sqrt(headDim)).matMul(k.transpose(0, 1, 3, 2)).addi(causalMask(time));
         NDArray probabilities = dropout(scores.softmax(3), training);
         NDArray y = probabilities.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.dModel());
         return conv1d(y, p + "c_proj");
@@ -278,8 +279,13 @@ public final class Gpt implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code x·W + b} for a Conv1D weight {@code W [in, out]}: {@code Wᵀ} is a view in the {@code [out, in]}
+     * layout torch's linear takes, and linear adds the bias inside the product (one addmm instead of
+     * a matmul and a separate pass over the output, forward and backward).
+     */
     private NDArray conv1d(NDArray x, String name) {
-        return x.matMul(param(name + ".weight")).add(param(name + ".bias"));
+        return Linear.linear(x, param(name + ".weight").transpose(), param(name + ".bias")).singletonOrThrow();
     }
 
     private NDArray layerNorm(NDArray x, String name) {

@@ -135,7 +135,16 @@ public record GptConfig(
      * mask, as in PaLM's model-FLOPs accounting. Norms, softmax and activations are left out.
      */
     public double flopsPerToken() {
-        return 6.0 * computeParameterCount() + 12.0 * layers * dModel * context;
+        return flopsPerToken(context);
+    }
+
+    /**
+     * {@link #flopsPerToken()} for rows of {@code sequenceLength} tokens (at most the context): the
+     * attention products scale with the length actually attended over.
+     */
+    public double flopsPerToken(int sequenceLength) {
+        require(sequenceLength > 0 && sequenceLength <= context, "sequenceLength must be in [1, context]");
+        return 6.0 * computeParameterCount() + 12.0 * layers * dModel * sequenceLength;
     }
 
     private static void require(boolean condition, String message) {

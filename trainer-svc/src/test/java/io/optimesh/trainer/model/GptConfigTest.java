@@ -46,6 +46,9 @@ class GptConfigTest {
         assertThat(tiny.flopsPerToken()).isEqualTo(1_298_688.0 + 196_608.0);
         // Tying does not change the arithmetic: the head is a matmul either way.
         assertThat(tiny.withTiedEmbeddings(false).flopsPerToken()).isEqualTo(tiny.flopsPerToken());
+        // Rows of 32 tokens attend over 32 positions: 12·4·64·32.
+        assertThat(tiny.flopsPerToken(32)).isEqualTo(1_298_688.0 + 98_304.0);
+        assertThatThrownBy(() -> tiny.flopsPerToken(65)).hasMessageContaining("sequenceLength");
     }
 
     @Test
