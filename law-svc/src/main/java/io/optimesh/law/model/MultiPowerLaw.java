@@ -58,6 +58,15 @@ public final class MultiPowerLaw implements LossLaw {
         return "mpl";
     }
 
+    /**
+     * Bounds of the annealing shape. A fit set without a sharp LR drop (e.g. constant and cosine
+     * only) barely constrains C, beta and gamma, and unbounded fits then run off to degenerate corners
+     * (beta -> 0 with B -> infinity, gamma at its bound with C -> 0) that mispredict the next drop by 2%.
+     * Leave-one-out on the MPL paper's curves (fit two, predict the third, all sizes pooled) with
+     * beta >= 0.1, gamma <= 2 and C in [1e-4, 1e4]: mean 0.140% and worst 1.43%, against 0.172% and
+     * 2.34% with the loose bounds (beta >= 1e-4, gamma <= 3, C in [1e-8, 1e8]); fits on all three
+     * curves per size do not reach these bounds and keep their error (0.043% mean).
+     */
     @Override
     public List<Parameter> parameters(double minLoss) {
         return List.of(
@@ -65,9 +74,9 @@ public final class MultiPowerLaw implements LossLaw {
                 Parameter.log("A", 1e-8, 1e8, 0.05, 5),
                 Parameter.log("alpha", 1e-4, 5, 0.1, 1.2),
                 Parameter.log("B", 1e-8, 1e10, 10, 1e4),
-                Parameter.log("C", 1e-8, 1e8, 0.05, 20),
-                Parameter.log("beta", 1e-4, 5, 0.1, 1.5),
-                Parameter.linear("gamma", 0, 3, 0.1, 1.2));
+                Parameter.log("C", 1e-4, 1e4, 0.05, 20),
+                Parameter.log("beta", 0.1, 3, 0.1, 1.5),
+                Parameter.linear("gamma", 0, 2, 0.1, 1.2));
     }
 
     @Override
