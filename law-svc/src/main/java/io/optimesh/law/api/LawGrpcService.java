@@ -102,10 +102,9 @@ public class LawGrpcService extends LawServiceGrpc.LawServiceImplBase {
                     throw GrpcErrors.invalidArgument(LawMapping.INVALID_STEPS, List.of(LawMapping.violation("steps",
                             "LAW_KIND_OPT_LAWS predicts the final step only (" + last + "): leave steps empty")));
                 }
-                // Model and data size are not in a PredictCurve request: the model's own size terms cancel
-                // only between runs of one size, which is how such a law is fitted and ranked.
-                return PredictCurveResponse.newBuilder().addPoints(LawMapping.point(last,
-                        model.predict(features(lrs, 0, 0, "schedule"), confidence))).build();
+                return PredictCurveResponse.newBuilder().addPoints(LawMapping.point(last, model.predict(
+                        features(lrs, request.getModelParameters(), request.getTokensPerStep(), "schedule"),
+                        confidence))).build();
             }
             FittedLaw law = LawMapping.fromProto(request.getLaw(), "law");
             double[] lrs = mapping.lrs(request.getSchedule(), "schedule");

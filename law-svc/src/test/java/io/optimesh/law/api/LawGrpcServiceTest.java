@@ -481,6 +481,12 @@ class LawGrpcServiceTest {
         assertThat(ranked.getRankingList()).filteredOn(r -> r.getIndex() == 3).singleElement()
                 .satisfies(r -> assertThat(r.getDivergenceRisk()).isGreaterThan(0.5));
 
+        // PredictCurve gives the final loss the ranking used.
+        PredictCurveResponse predicted = laws.predictCurve(PredictCurveRequest.newBuilder().setLaw(law)
+                .setSchedule(candidates.get(1)).setModelParameters(4e8).build());
+        assertThat(predicted.getPoints(0).getStep()).isEqualTo(9999);
+        assertThat(predicted.getPoints(0).getLoss()).isEqualTo(safe.get(0).getFinalLoss().getLoss());
+
         // A curve law ranks by its own predictions and borrows the Opt-Laws model's risk.
         RankSchedulesResponse withRisk = laws.rankSchedules(RankSchedulesRequest.newBuilder()
                 .setLaw(published400m()).setRiskModel(law).addAllCandidates(candidates).setModelParameters(4e8).build());

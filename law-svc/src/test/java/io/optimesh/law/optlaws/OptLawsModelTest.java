@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-public class OptLawsModelTest {
+class OptLawsModelTest {
 
     /** The MPL paper's 400M law stands in for real runs: it gives every schedule's final loss. */
     private static final FittedLaw TRUTH = FittedLaw.fixed(new MultiPowerLaw(),
@@ -37,7 +37,7 @@ public class OptLawsModelTest {
     }
 
     /** Runs over four families, lengths and peaks; divergent when the peak outruns the warmup. */
-    static List<OptLawsModel.Run> runs(long seed, int n) {
+    private static List<OptLawsModel.Run> runs(long seed, int n) {
         Random random = new Random(seed);
         List<OptLawsModel.Run> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
