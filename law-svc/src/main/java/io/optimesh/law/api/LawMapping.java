@@ -1,6 +1,5 @@
 package io.optimesh.law.api;
 
-import com.google.rpc.Code;
 import io.grpc.StatusRuntimeException;
 import io.optimesh.core.grpc.FieldViolations;
 import io.optimesh.core.grpc.GrpcErrors;
@@ -18,12 +17,22 @@ import io.optimesh.law.model.LossLaw;
 import io.optimesh.law.model.MomentumLaw;
 import io.optimesh.law.model.MultiPowerLaw;
 import io.optimesh.law.model.PowerLaw;
+import io.optimesh.law.optlaws.OptLawsModel;
+import io.optimesh.law.optlaws.ScheduleFeatures;
+import io.optimesh.law.schedule.OptimizedSchedule;
+import io.optimesh.law.schedule.ScheduleBounds;
 import io.optimesh.v1.CurvePoint;
 import io.optimesh.v1.LabeledCurve;
 import io.optimesh.v1.LawKind;
 import io.optimesh.v1.LawParameter;
+import io.optimesh.v1.OptimizeScheduleRequest;
+import io.optimesh.v1.PiecewiseLinearFamily;
 import io.optimesh.v1.PredictedPoint;
 import io.optimesh.v1.Schedule;
+import io.optimesh.v1.ScheduleConstraints;
+import io.optimesh.v1.ScheduleKnot;
+import io.optimesh.v1.Warmup;
+import io.optimesh.v1.WarmupShape;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +51,8 @@ public final class LawMapping {
     static final String INVALID_SCHEDULE = "INVALID_SCHEDULE";
     static final String INVALID_LAW = "INVALID_LAW";
     static final String INVALID_STEPS = "INVALID_STEPS";
-    static final String LAW_KIND_NOT_SERVED = "LAW_KIND_NOT_SERVED";
+    static final String INVALID_CONSTRAINTS = "INVALID_CONSTRAINTS";
+    static final String NOT_A_CURVE_LAW = "NOT_A_CURVE_LAW";
 
     /** Logged LRs are compared with the schedule's to this relative tolerance (8 significant digits). */
     private static final double LR_AGREEMENT = 1e-6;
@@ -58,20 +68,84 @@ public final class LawMapping {
         this.maxScheduleSteps = maxScheduleSteps;
     }
 
-    /** The law of a kind, with the domain's default settings; UNIMPLEMENTED for kinds not served. */
-    static LossLaw law(LawKind kind) {
+    /**
+     * The curve law of a kind, with the domain's default settings.
+     *
+     * @param field the kind's field in the request, e.g. {@code law.kind}
+     */
+    static LossLaw law(LawKind kind, String field) {
         return switch (kind) {
             case LAW_KIND_POWER -> PowerLaw.ofLrArea();
             case LAW_KIND_MULTI_POWER -> new MultiPowerLaw();
             case LAW_KIND_MOMENTUM -> new MomentumLaw();
-            case LAW_KIND_OPT_LAWS -> throw GrpcErrors.error(Code.UNIMPLEMENTED, LAW_KIND_NOT_SERVED,
-                    "LAW_KIND_OPT_LAWS is not served yet: the Opt-Laws family comes with issue 6; use"
-                            + " LAW_KIND_POWER, LAW_KIND_MULTI_POWER or LAW_KIND_MOMENTUM",
-                    Map.of("kind", kind.name()));
+            case LAW_KIND_OPT_LAWS -> throw GrpcErrors.invalidArgument(NOT_A_CURVE_LAW, List.of(violation(field,
+                    "LAW_KIND_OPT_LAWS predicts a run's final loss and divergence risk from its schedule, not a"
+                            + " loss curve: use LAW_KIND_POWER, LAW_KIND_MULTI_POWER or LAW_KIND_MOMENTUM here")));
             // protovalidate refuses the rest before a request gets here.
             default -> throw GrpcErrors.invalidArgument(GrpcErrors.INVALID_ARGUMENT,
-                    List.of(violation("kind", "unknown law kind " + kind)));
+                    List.of(violation(field, "unknown law kind " + kind)));
         };
+    }
+
+    /**
+     * Runs for an Opt-Laws fit: each curve's final logged loss, with the features of its schedule up to
+     * that step (of the whole schedule for a run that diverged, whose plan is what was at risk).
+     */
+    List<OptLawsModel.Run> runs(List<LabeledCurve> curves, String field) {
+        List<LossCurve> checked = curves(curves, field);
+        List<OptLawsModel.Run> out = new ArrayList<>();
+        FieldViolations problems = new FieldViolations();
+        for (int c = 0; c < checked.size(); c++) {
+            LossCurve curve = checked.get(c);
+            LabeledCurve labeled = curves.get(c);
+            double[] lrs = curve.lrs();
+            double[] trained = labeled.getDiverged() ? lrs : java.util.Arrays.copyOf(lrs, curve.lastStep() + 1);
+            try {
+                out.add(new OptLawsModel.Run(ScheduleFeatures.of(trained, labeled.getModelParameters(),
+                        labeled.getTokensPerStep()), curve.loss(curve.size() - 1), labeled.getDiverged()));
+            } catch (IllegalArgumentException e) {
+                problems.add(field + "[" + c + "].schedule", e.getMessage());
+            }
+        }
+        problems.throwIfAny(INVALID_SCHEDULE);
+        return out;
+    }
+
+    /** An Opt-Laws model as the contract carries it. */
+    static io.optimesh.v1.FittedLaw toProto(OptLawsModel model, FitQuality quality, CurveError backtest,
+            double seconds) {
+        io.optimesh.v1.FittedLaw.Builder out = io.optimesh.v1.FittedLaw.newBuilder()
+                .setKind(LawKind.LAW_KIND_OPT_LAWS)
+                .setResidualLogSigma(model.sigma())
+                .setIntervalScale(1);
+        List<String> names = OptLawsModel.names();
+        double[] values = model.values();
+        double[][] loss = model.lossCovariance();
+        for (int j = 0; j < values.length; j++) {
+            double se = j < loss.length ? Math.sqrt(Math.max(loss[j][j], 0)) : 0;
+            out.addParameters(LawParameter.newBuilder().setName(names.get(j)).setValue(values[j]).setStandardError(se));
+        }
+        for (int a = 0; a < values.length; a++) {
+            for (int b = 0; b < values.length; b++) {
+                out.addCovariance(a < loss.length && b < loss.length ? loss[a][b] : 0);
+            }
+        }
+        out.setQuality(io.optimesh.v1.FitQuality.newBuilder()
+                .setObjective(quality.huberObjective())
+                .setRmse(quality.rmse())
+                .setMeanRelativeError(quality.meanRelativeError())
+                .setWorstRelativeError(quality.worstRelativeError())
+                .setSeconds(seconds));
+        if (backtest != null) {
+            out.setBacktestMeanRelativeError(backtest.meanRelativeError())
+                    .setBacktestWorstRelativeError(backtest.worstRelativeError());
+        }
+        return out.build();
+    }
+
+    static PredictedPoint point(long step, OptLawsModel.Estimate estimate) {
+        return PredictedPoint.newBuilder().setStep(step).setLoss(estimate.loss()).setLower(estimate.lower())
+                .setUpper(estimate.upper()).build();
     }
 
     static LawKind kind(LossLaw law) {
@@ -194,11 +268,84 @@ public final class LawMapping {
         return lrs;
     }
 
+    /** The LR floor of an optimised schedule when a request names none, as a share of the peak bound. */
+    static final double DEFAULT_FLOOR_SHARE = 0.1;
+    /** The bound on the annealing share of an optimised schedule when a request names none. */
+    static final double DEFAULT_MAX_DECAY_FRACTION = 0.5;
+
+    /**
+     * The bounds of an OptimizeSchedule request, defaults filled in from the law: the peak bound is the
+     * law's largest fitted LR unless the request names a lower one.
+     */
+    ScheduleBounds bounds(OptimizeScheduleRequest request, FittedLaw law) {
+        FieldViolations problems = new FieldViolations();
+        ScheduleConstraints c = request.getConstraints();
+        long total = request.getTotalSteps();
+        if (total > Math.min(maxScheduleSteps, Integer.MAX_VALUE)) {
+            problems.add("total_steps", "at most " + Math.min(maxScheduleSteps, Integer.MAX_VALUE)
+                    + " steps are served, got " + total);
+        }
+        double peak = c.getMaxPeakLr();
+        double fitted = law.maxFitLr();
+        if (peak == 0 && fitted == 0) {
+            problems.add("constraints.max_peak_lr", "the law does not record the LRs it was fitted on"
+                    + " (law.max_fit_lr is 0): name the largest LR the schedule may use");
+        } else if (peak == 0) {
+            peak = fitted;
+        } else if (fitted > 0 && peak > fitted * (1 + LR_AGREEMENT)) {
+            problems.add("constraints.max_peak_lr", "the law was fitted on LRs up to " + fitted
+                    + " and says nothing about larger ones; got " + peak);
+        }
+        double floor = c.getMinFinalLr() == 0 ? DEFAULT_FLOOR_SHARE * peak : c.getMinFinalLr();
+        if (peak > 0 && floor > peak) {
+            problems.add("constraints.min_final_lr", "the floor " + floor + " exceeds the peak bound " + peak);
+        }
+        if (c.getWarmupSteps() >= total - 1) {
+            problems.add("constraints.warmup_steps", "warmup of " + c.getWarmupSteps()
+                    + " steps leaves no steps of the budget of " + total + " after it");
+        }
+        problems.throwIfAny(INVALID_CONSTRAINTS);
+        double decay = c.getMaxDecayFraction() == 0 ? DEFAULT_MAX_DECAY_FRACTION : c.getMaxDecayFraction();
+        return new ScheduleBounds((int) total, (int) c.getWarmupSteps(), Math.min(peak, fitted > 0 ? fitted : peak),
+                floor, decay);
+    }
+
+    /** An optimised schedule as the contract carries it: linear warmup, then piecewise-linear knots. */
+    static Schedule schedule(OptimizedSchedule best) {
+        Schedule.Builder out = Schedule.newBuilder()
+                .setTotalSteps(best.lrs().length)
+                .setPeakLr(best.peakLr())
+                .setMinLr(best.finalLr());
+        if (best.warmupSteps() > 0) {
+            out.setWarmup(Warmup.newBuilder().setSteps(best.warmupSteps()).setShape(WarmupShape.WARMUP_SHAPE_LINEAR));
+        }
+        PiecewiseLinearFamily.Builder knots = PiecewiseLinearFamily.newBuilder();
+        for (OptimizedSchedule.Knot knot : best.knots()) {
+            knots.addKnots(ScheduleKnot.newBuilder().setStep(knot.step()).setLr(knot.lr()));
+        }
+        return out.setPiecewiseLinear(knots).build();
+    }
+
+    /** A family under the same bounds as an optimised schedule: peak, floor and warmup. */
+    static Schedule baseline(ScheduleBounds bounds, Schedule.Builder family) {
+        family.setTotalSteps(bounds.totalSteps()).setPeakLr(bounds.maxPeakLr()).setMinLr(bounds.minLr());
+        if (bounds.warmupSteps() > 0) {
+            family.setWarmup(Warmup.newBuilder().setSteps(bounds.warmupSteps()).setShape(WarmupShape.WARMUP_SHAPE_LINEAR));
+        }
+        return family.build();
+    }
+
     /** A fitted law as the contract carries it. */
     public static io.optimesh.v1.FittedLaw toProto(FittedLaw law, int starts, double seconds) {
         io.optimesh.v1.FittedLaw.Builder out = io.optimesh.v1.FittedLaw.newBuilder()
                 .setKind(kind(law.law()))
-                .setResidualLogSigma(law.noise());
+                .setResidualLogSigma(law.noise())
+                .setIntervalScale(law.intervalScale())
+                .setMaxFitLr(law.maxFitLr());
+        if (law.backtest() != null) {
+            out.setBacktestMeanRelativeError(law.backtest().meanRelativeError())
+                    .setBacktestWorstRelativeError(law.backtest().worstRelativeError());
+        }
         double[] values = law.values();
         double[] errors = law.standardErrors();
         for (int j = 0; j < values.length; j++) {
@@ -231,8 +378,29 @@ public final class LawMapping {
      * @param field the law's field in the request, e.g. {@code law}
      */
     static FittedLaw fromProto(io.optimesh.v1.FittedLaw proto, String field) {
-        LossLaw law = law(proto.getKind());
-        List<String> names = law.parameters(1).stream().map(io.optimesh.law.model.Parameter::name).toList();
+        LossLaw law = law(proto.getKind(), field + ".kind");
+        Parsed parsed = parse(proto, law.parameters(1).stream().map(io.optimesh.law.model.Parameter::name).toList(),
+                field);
+        double scale = proto.getIntervalScale() == 0 ? 1 : proto.getIntervalScale();
+        return FittedLaw.of(law, parsed.values, parsed.covariance, parsed.sigma).calibrated(scale, null)
+                .withMaxFitLr(proto.getMaxFitLr());
+    }
+
+    /** An Opt-Laws model of a contract law of kind LAW_KIND_OPT_LAWS, read as {@link #fromProto} reads. */
+    static OptLawsModel optLawsFromProto(io.optimesh.v1.FittedLaw proto, String field) {
+        Parsed parsed = parse(proto, OptLawsModel.names(), field);
+        int p = ScheduleFeatures.LOSS.length + 1;
+        double[][] loss = new double[p][p];
+        for (int a = 0; a < p; a++) {
+            System.arraycopy(parsed.covariance[a], 0, loss[a], 0, p);
+        }
+        return OptLawsModel.of(parsed.values, loss, parsed.sigma);
+    }
+
+    private record Parsed(double[] values, double[][] covariance, double sigma) {
+    }
+
+    private static Parsed parse(io.optimesh.v1.FittedLaw proto, List<String> names, String field) {
         int p = names.size();
         FieldViolations problems = new FieldViolations();
         Map<String, Integer> given = new HashMap<>();
@@ -285,7 +453,7 @@ public final class LawMapping {
                 }
             }
         }
-        return FittedLaw.of(law, values, covariance, sigma);
+        return new Parsed(values, covariance, sigma);
     }
 
     public static PredictedPoint point(Prediction prediction, int i) {

@@ -29,12 +29,16 @@ import java.util.stream.Stream;
  *
  * <p>For every set: leave-one-out (fit on all curves but one, predict it) and fit-on-all, mean and
  * worst relative error per curve and overall, and the coverage of the 95% prediction intervals on
- * held-out curves. Then the time to fit the MPL to the largest set, and to predict a 72k-step cosine
- * schedule at every 128th step.
+ * held-out curves, uncalibrated and as the service calibrates them ({@link Calibration}); and
+ * extrapolation in time (fit all curves up to step 12000, predict the rest). Then the
+ * time to fit (and to fit and calibrate) the MPL on the largest set, and to predict a 72k-step
+ * cosine schedule at every 128th step.
  */
 public final class LawBench {
 
     private static final double LEVEL = 0.95;
+    /** Extrapolation in time is scored on the points after this step, from a fit on those before. */
+    private static final int EXTRAPOLATE_FROM = 12_000;
 
     private LawBench() {
     }
@@ -75,8 +79,14 @@ public final class LawBench {
                     print(out, law.getKey(), "leave-one-out", fold.curves().get(0).name(), fold.curves().get(0));
                 }
                 print(out, law.getKey(), "leave-one-out", "all", loo.overall());
-                out.printf("%-22s %-14s %-16s %8.1f%%%n", law.getKey(), "leave-one-out", "interval cover",
+                out.printf("%-22s %-14s %-16s %8.1f%%%n", law.getKey(), "leave-one-out", "raw cover 95",
                         100 * loo.coverage());
+                out.printf("%-22s %-14s %-16s %8.1f%%%n", law.getKey(), "leave-one-out", "calib cover 95",
+                        100 * calibratedCoverage(law.getValue(), curves));
+                CurveError later = extrapolateInTime(law.getValue(), curves, EXTRAPOLATE_FROM);
+                if (later != null) {
+                    print(out, law.getKey(), "fit <= " + EXTRAPOLATE_FROM, "steps beyond", later);
+                }
                 BacktestReport all = backtest.run(law.getValue(), curves, curves);
                 for (CurveError e : all.curves()) {
                     print(out, law.getKey(), "fit-all", e.name(), e);
@@ -88,6 +98,52 @@ public final class LawBench {
         if (largest != null) {
             timings(largest, out);
         }
+    }
+
+    /**
+     * Extrapolation in time: fits every curve's points up to step {@code cut} and scores the
+     * predictions of all points beyond it; {@code null} when a curve has too few points before.
+     */
+    private static CurveError extrapolateInTime(LossLaw law, List<LossCurve> curves, int cut) {
+        List<LossCurve> early = new java.util.ArrayList<>();
+        for (LossCurve c : curves) {
+            int n = 0;
+            while (n < c.size() && c.step(n) <= cut) {
+                n++;
+            }
+            if (n < LossCurve.MIN_POINTS || n == c.size()) {
+                return null;
+            }
+            early.add(LossCurve.of(c.name(), java.util.Arrays.copyOf(c.steps(), n),
+                    java.util.Arrays.copyOf(c.losses(), n), c.lrs()));
+        }
+        FittedLaw fitted = new LawFitter().fit(law, early);
+        List<CurveError> errors = new java.util.ArrayList<>();
+        for (int i = 0; i < curves.size(); i++) {
+            LossCurve c = curves.get(i);
+            int from = early.get(i).size();
+            Prediction p = fitted.predict(c, LEVEL);
+            errors.add(CurveError.of(c.name(), java.util.Arrays.copyOfRange(p.losses(), from, c.size()),
+                    java.util.Arrays.copyOfRange(c.losses(), from, c.size())));
+        }
+        return CurveError.pooled("beyond " + cut, errors);
+    }
+
+    /**
+     * Coverage of held-out curves by the intervals the service gives: each fold's law is fitted and
+     * calibrated ({@link Calibration}) on the fold's fit curves alone, then predicts the held-out one.
+     */
+    private static double calibratedCoverage(LossLaw law, List<LossCurve> curves) {
+        Calibration calibration = new Calibration(new LawFitter());
+        double inside = 0;
+        int points = 0;
+        for (int held = 0; held < curves.size(); held++) {
+            List<LossCurve> fit = new java.util.ArrayList<>(curves);
+            LossCurve test = fit.remove(held);
+            inside += calibration.fit(law, fit).predict(test, LEVEL).coverage(test.losses()) * test.size();
+            points += test.size();
+        }
+        return inside / points;
     }
 
     private static void print(PrintStream out, String law, String mode, String curve, CurveError e) {
@@ -109,6 +165,15 @@ public final class LawBench {
             out.printf("fit mpl on %d curves: %.3f s wall, %.3f s cpu, %d evaluations%n", curves.size(),
                     (System.nanoTime() - wall) / 1e9, (os.getProcessCpuTime() - cpu) / 1e9,
                     fitted.quality().evaluations());
+        }
+        Calibration calibration = new Calibration(fitter);
+        for (int rep = 0; rep < 2; rep++) {
+            long cpu = os.getProcessCpuTime();
+            long wall = System.nanoTime();
+            FittedLaw calibrated = calibration.fit(law, curves);
+            out.printf("fit and calibrate mpl on %d curves: %.3f s wall, %.3f s cpu, interval scale %.2f%n",
+                    curves.size(), (System.nanoTime() - wall) / 1e9, (os.getProcessCpuTime() - cpu) / 1e9,
+                    calibrated.intervalScale());
         }
         int total = 72_000;
         int warmup = 2160;

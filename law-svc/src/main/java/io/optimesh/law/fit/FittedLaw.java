@@ -18,15 +18,66 @@ public final class FittedLaw {
     private final double[][] covariance;
     private final double noise;
     private final FitQuality quality;
+    private final double intervalScale;
+    private final CurveError backtest;
+    private final double maxFitLr;
 
     FittedLaw(LossLaw law, List<String> names, double[] values, double[][] covariance, double noise,
-            FitQuality quality) {
+            FitQuality quality, double maxFitLr) {
+        this(law, names, values, covariance, noise, quality, 1, null, maxFitLr);
+    }
+
+    private FittedLaw(LossLaw law, List<String> names, double[] values, double[][] covariance, double noise,
+            FitQuality quality, double intervalScale, CurveError backtest, double maxFitLr) {
         this.law = java.util.Objects.requireNonNull(law, "law");
         this.names = List.copyOf(names);
         this.values = values.clone();
         this.covariance = covariance;
         this.noise = noise;
         this.quality = quality;
+        if (!(intervalScale > 0 && Double.isFinite(intervalScale))) {
+            throw new IllegalArgumentException("interval scale must be positive and finite, got " + intervalScale);
+        }
+        this.intervalScale = intervalScale;
+        this.backtest = backtest;
+        if (!(maxFitLr >= 0 && Double.isFinite(maxFitLr))) {
+            throw new IllegalArgumentException("the largest fitted LR must be non-negative and finite, got " + maxFitLr);
+        }
+        this.maxFitLr = maxFitLr;
+    }
+
+    /**
+     * This law with its intervals widened by {@code scale} (calibrated on curves it was not fitted on)
+     * and the back-test error that calibration measured ({@code null} when none was).
+     */
+    public FittedLaw calibrated(double scale, CurveError backtest) {
+        return new FittedLaw(law, names, values, covariance, noise, quality, scale, backtest, maxFitLr);
+    }
+
+    /** This law, recording {@code lr} as the largest LR of the curves it was fitted on. */
+    public FittedLaw withMaxFitLr(double lr) {
+        return new FittedLaw(law, names, values, covariance, noise, quality, intervalScale, backtest, lr);
+    }
+
+    /**
+     * The largest LR of any step of the curves the law was fitted on, 0 when unknown: beyond it the
+     * law extrapolates to LRs it has never seen.
+     */
+    public double maxFitLr() {
+        return maxFitLr;
+    }
+
+    /**
+     * Factor on the interval half-widths (log scale) that the parameters' and the noise's spread give;
+     * 1 when uncalibrated.
+     */
+    public double intervalScale() {
+        return intervalScale;
+    }
+
+    /** The law's error on curves held out of its fit (leave-one-out over its fit set), or {@code null}. */
+    public CurveError backtest() {
+        return backtest;
     }
 
     /**
@@ -39,7 +90,7 @@ public final class FittedLaw {
             throw new IllegalArgumentException(law.id() + " takes " + parameters.size() + " parameters, got " + values.length);
         }
         return new FittedLaw(law, parameters.stream().map(Parameter::name).toList(), values,
-                new double[values.length][values.length], 0, null);
+                new double[values.length][values.length], 0, null, 0);
     }
 
     /**
@@ -66,7 +117,7 @@ public final class FittedLaw {
         if (!(noise >= 0 && Double.isFinite(noise))) {
             throw new IllegalArgumentException("noise must be a non-negative finite number, got " + noise);
         }
-        return new FittedLaw(law, parameters.stream().map(Parameter::name).toList(), values, copy, noise, null);
+        return new FittedLaw(law, parameters.stream().map(Parameter::name).toList(), values, copy, noise, null, 0);
     }
 
     public LossLaw law() {
@@ -153,7 +204,7 @@ public final class FittedLaw {
                 }
                 variance += g[a] * row / (losses[i] * losses[i]);
             }
-            double half = z * Math.sqrt(Math.max(variance, 0));
+            double half = z * intervalScale * Math.sqrt(Math.max(variance, 0));
             lower[i] = losses[i] * Math.exp(-half);
             upper[i] = losses[i] * Math.exp(half);
         }

@@ -237,8 +237,9 @@ public final class LawFitter {
         }
         List<CurveError> curves = problem.errors(predicted);
         FitQuality quality = new FitQuality(objective, CurveError.pooled("fit set", curves), curves, evaluations);
+        double maxLr = problem.curves.stream().flatMapToDouble(c -> java.util.Arrays.stream(c.lrs())).max().orElse(0);
         return new FittedLaw(problem.law, parameters.stream().map(Parameter::name).toList(), values, covariance,
-                noise, quality);
+                noise, quality, maxLr);
     }
 
     /** n / n_eff for residuals with lag-1 autocorrelation rho1 within each curve: (1 + rho1) / (1 - rho1). */

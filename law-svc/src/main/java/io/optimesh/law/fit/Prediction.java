@@ -5,7 +5,8 @@ package io.optimesh.law.fit;
  *
  * <p>The interval {@code [lower, upper]} is where a logged loss is expected with probability
  * {@code level}: it combines the fitted parameters' uncertainty (propagated through the law's
- * derivatives) with the fit set's point-to-point noise, both on the log scale.
+ * derivatives) with the fit set's point-to-point noise, both on the log scale, widened by the law's
+ * {@link FittedLaw#intervalScale()} (calibrated on curves held out of its fit).
  *
  * @param steps the steps predicted
  * @param losses predicted loss at each step
@@ -27,6 +28,13 @@ public record Prediction(int[] steps, double[] losses, double[] lower, double[] 
     /** Errors of these predictions against losses logged at the same steps. */
     public CurveError errorAgainst(String name, double[] actual) {
         return CurveError.of(name, losses, actual);
+    }
+
+    /** Standard deviation of log(loss) at point i that the interval stands for: its half-width over z. */
+    public double logSigma(int i) {
+        double z = new org.hipparchus.distribution.continuous.NormalDistribution(0, 1)
+                .inverseCumulativeProbability(0.5 + level / 2);
+        return Math.log(upper[i] / losses[i]) / z;
     }
 
     /** Fraction of {@code actual} losses that fall inside their interval. */

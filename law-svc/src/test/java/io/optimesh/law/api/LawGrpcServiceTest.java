@@ -28,6 +28,7 @@ import io.optimesh.v1.LawParameter;
 import io.optimesh.v1.LawServiceGrpc;
 import io.optimesh.v1.LawServiceGrpc.LawServiceBlockingStub;
 import io.optimesh.v1.OptimizeScheduleRequest;
+import io.optimesh.v1.OptimizeScheduleResponse;
 import io.optimesh.v1.PiecewiseLinearFamily;
 import io.optimesh.v1.PredictCurveRequest;
 import io.optimesh.v1.PredictCurveResponse;
@@ -36,6 +37,7 @@ import io.optimesh.v1.RankSchedulesRequest;
 import io.optimesh.v1.RankSchedulesResponse;
 import io.optimesh.v1.RankedSchedule;
 import io.optimesh.v1.Schedule;
+import io.optimesh.v1.ScheduleConstraints;
 import io.optimesh.v1.ScheduleKnot;
 import io.optimesh.v1.Warmup;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -200,6 +202,12 @@ class LawGrpcServiceTest {
         assertThat(law.getParametersList()).allSatisfy(p -> assertThat(p.getStandardError()).isPositive());
         assertThat(law.getResidualLogSigma()).isPositive().isLessThan(0.01);
         assertThat(law.getQuality().getMeanRelativeError()).isLessThan(0.005);
+        // Its own leave-one-out back-test, and intervals calibrated on it.
+        assertThat(law.getBacktestMeanRelativeError()).isPositive().isLessThan(0.003);
+        assertThat(law.getBacktestWorstRelativeError()).isGreaterThan(law.getBacktestMeanRelativeError())
+                .isLessThan(0.02);
+        assertThat(law.getIntervalScale()).isBetween(0.5, 5.0);
+        assertThat(law.getMaxFitLr()).isEqualTo(3e-4);
         for (LossCurve curve : curves) {
             LabeledCurve labeled = labeled(curve);
             PredictCurveRequest.Builder predict = PredictCurveRequest.newBuilder().setLaw(law)
@@ -217,7 +225,7 @@ class LawGrpcServiceTest {
                         .isCloseTo(curve.loss(i), within(0.01 * curve.loss(i)));
                 inside += p.getLower() <= curve.loss(i) && curve.loss(i) <= p.getUpper() ? 1 : 0;
             }
-            assertThat((double) inside / curve.size()).as(curve.name() + " coverage").isGreaterThan(0.8);
+            assertThat((double) inside / curve.size()).as(curve.name() + " coverage").isGreaterThan(0.95);
         }
     }
 
@@ -227,7 +235,8 @@ class LawGrpcServiceTest {
         // Leave-one-out: each 400M curve predicted from a fit on the other two.
         for (int h = 0; h < curves.size(); h++) {
             int held = h;
-            BacktestRequest.Builder request = BacktestRequest.newBuilder().setKind(LawKind.LAW_KIND_MULTI_POWER);
+            BacktestRequest.Builder request = BacktestRequest.newBuilder().setKind(LawKind.LAW_KIND_MULTI_POWER)
+                    .setConfidence(0.95);
             for (int c = 0; c < curves.size(); c++) {
                 if (c == held) {
                     request.addTestCurves(labeled(curves.get(c)));
@@ -248,6 +257,8 @@ class LawGrpcServiceTest {
             assertThat(response.getWorstRelativeError()).as(name)
                     .isGreaterThanOrEqualTo(response.getMeanRelativeError()).isLessThan(0.03);
             assertThat(response.getLaw().getBacktestMeanRelativeError()).isEqualTo(response.getMeanRelativeError());
+            // The law's intervals are calibrated on its two fit curves alone, and cover the held-out one.
+            assertThat(response.getIntervalCoverage()).as(name).isGreaterThan(0.8);
             assertThat(response.getLaw().getKind()).isEqualTo(LawKind.LAW_KIND_MULTI_POWER);
         }
     }
@@ -382,21 +393,173 @@ class LawGrpcServiceTest {
     }
 
     @Test
-    void optLawsAndScheduleOptimisationAreNotServedYet() {
-        StatusRuntimeException fit = catchThrowableOfType(StatusRuntimeException.class,
-                () -> laws.fitLaw(FitLawRequest.newBuilder().setKind(LawKind.LAW_KIND_OPT_LAWS)
-                        .addCurves(powerLawCurve()).build()));
-        assertThat(fit.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(fit.getStatus().getDescription()).contains("issue 6");
+    void refusesToOptimiseAScheduleUnderAnOptLawsLaw() {
+        FittedLaw.Builder optLaws = FittedLaw.newBuilder().setKind(LawKind.LAW_KIND_OPT_LAWS);
+        io.optimesh.law.optlaws.OptLawsModel.names()
+                .forEach(n -> optLaws.addParameters(LawParameter.newBuilder().setName(n).setValue(0)));
+        StatusRuntimeException error = catchThrowableOfType(StatusRuntimeException.class,
+                () -> laws.optimizeSchedule(OptimizeScheduleRequest.newBuilder().setLaw(optLaws)
+                        .setTotalSteps(1000).build()));
+        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcErrors.errorInfo(error).orElseThrow().getReason()).isEqualTo("NOT_A_CURVE_LAW");
+        assertThat(GrpcErrors.fieldViolations(error)).extracting(FieldViolation::getField).containsExactly("law.kind");
+    }
 
-        FittedLaw law = laws.fitLaw(FitLawRequest.newBuilder().setKind(LawKind.LAW_KIND_POWER)
-                .addCurves(powerLawCurve()).build()).getLaw();
-        StatusRuntimeException optimize = catchThrowableOfType(StatusRuntimeException.class,
-                () -> laws.optimizeSchedule(OptimizeScheduleRequest.newBuilder().setLaw(law).setTotalSteps(1000).build()));
-        assertThat(optimize.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(GrpcErrors.errorInfo(optimize).orElseThrow().getReason())
-                .isEqualTo("SCHEDULE_OPTIMIZATION_NOT_SERVED");
-        assertThat(optimize.getStatus().getDescription()).contains("issue 6");
+    @Test
+    void refusesNanLossesAndNegativeOrNanLrsNamingTheCurveAndRow() {
+        LabeledCurve curve = powerLawCurve();
+        LabeledCurve nanLoss = curve.toBuilder().setPoints(4, curve.getPoints(4).toBuilder().setLoss(Double.NaN))
+                .setPoints(5, curve.getPoints(5).toBuilder().setLearningRate(-1e-3)).build();
+        Schedule.Builder explicit = Schedule.newBuilder().setTotalSteps(20_000);
+        ExplicitFamily.Builder lrs = ExplicitFamily.newBuilder();
+        Arrays.stream(ScheduleEvaluator.evaluate(curve.getSchedule())).forEach(lrs::addLrs);
+        lrs.setLrs(7, Double.NaN).setLrs(9, -1e-4);
+        LabeledCurve badSchedule = curve.toBuilder().setSchedule(explicit.setExplicit(lrs)).build();
+
+        StatusRuntimeException error = fitError(FitLawRequest.newBuilder().setKind(LawKind.LAW_KIND_POWER)
+                .addCurves(curve).addCurves(nanLoss).addCurves(badSchedule).build());
+
+        // A NaN breaks two rules (positive, finite): protovalidate names the field once per rule.
+        assertThat(GrpcErrors.fieldViolations(error)).extracting(FieldViolation::getField).containsOnly(
+                "curves[1].points[4].loss", "curves[1].points[5].learning_rate",
+                "curves[2].schedule.explicit.lrs[7]", "curves[2].schedule.explicit.lrs[9]");
+    }
+
+    /** The MPL paper's 400M law gives the final loss of every run of an Opt-Laws fit. */
+    private static final io.optimesh.law.fit.FittedLaw MPL_400M = io.optimesh.law.fit.FittedLaw.fixed(
+            new io.optimesh.law.model.MultiPowerLaw(), 2.375, 0.654, 0.429, 523.4, 2.025, 0.594, 0.635);
+
+    private static Schedule run(int family, int total, int warmup, double peak) {
+        Schedule.Builder s = Schedule.newBuilder().setTotalSteps(total).setPeakLr(peak).setMinLr(peak / 10)
+                .setWarmup(Warmup.newBuilder().setSteps(warmup));
+        return switch (family) {
+            case 0 -> s.setCosine(CosineFamily.getDefaultInstance()).build();
+            case 1 -> s.setConstant(io.optimesh.v1.ConstantFamily.getDefaultInstance()).build();
+            default -> s.setWsd(io.optimesh.v1.WarmupStableDecayFamily.newBuilder().setDecayFraction(0.2)).build();
+        };
+    }
+
+    /** A run of the schedule as the MPL predicts it, three points logged; divergent when the LR rises fast. */
+    private static LabeledCurve optLawsRun(String name, Schedule schedule) {
+        double[] lrs = ScheduleEvaluator.evaluate(schedule);
+        int total = lrs.length;
+        int[] steps = {total / 2, 3 * total / 4, total - 1};
+        double[] losses = MPL_400M.predict(lrs, steps, 0.9).losses();
+        LabeledCurve.Builder curve = LabeledCurve.newBuilder().setName(name).setSchedule(schedule)
+                .setModelParameters(4e8).setDiverged(schedule.getPeakLr() / schedule.getWarmup().getSteps() > 1e-6);
+        for (int i = 0; i < 3; i++) {
+            curve.addPoints(CurvePoint.newBuilder().setStep(steps[i]).setLoss(losses[i]));
+        }
+        return curve.build();
+    }
+
+    @Test
+    void fitsAnOptLawsModelAndRanksSchedulesWithTheirDivergenceRisk() {
+        java.util.Random random = new java.util.Random(7);
+        FitLawRequest.Builder fit = FitLawRequest.newBuilder().setKind(LawKind.LAW_KIND_OPT_LAWS);
+        for (int i = 0; i < 40; i++) {
+            fit.addCurves(optLawsRun("run" + i, run(i % 3, 4000 + 1000 * random.nextInt(9),
+                    100 * (1 + random.nextInt(10)), 1e-4 * Math.pow(10, 1.2 * random.nextDouble()))));
+        }
+        FittedLaw law = laws.fitLaw(fit.build()).getLaw();
+
+        assertThat(law.getKind()).isEqualTo(LawKind.LAW_KIND_OPT_LAWS);
+        assertThat(law.getParametersList()).extracting(LawParameter::getName)
+                .contains("loss.intercept", "loss.log_lr_area", "risk.intercept", "risk.log_max_rise");
+        assertThat(law.getQuality().getMeanRelativeError()).isLessThan(0.01);
+        assertThat(law.getBacktestMeanRelativeError()).isPositive().isLessThan(0.02);
+
+        // 10k steps at peak 3e-4: a long cosine beats a short one and a constant run; a 20-step warmup to
+        // 1e-3 diverges.
+        List<Schedule> candidates = List.of(run(1, 10_000, 1000, 3e-4), run(0, 10_000, 1000, 3e-4),
+                run(0, 5000, 1000, 3e-4), run(0, 10_000, 20, 1e-3));
+        RankSchedulesResponse ranked = laws.rankSchedules(RankSchedulesRequest.newBuilder().setLaw(law)
+                .addAllCandidates(candidates).setModelParameters(4e8).build());
+        List<RankedSchedule> safe = ranked.getRankingList().stream().filter(r -> r.getIndex() != 3).toList();
+        assertThat(safe).extracting(RankedSchedule::getIndex).containsExactly(1, 0, 2);
+        assertThat(safe).allSatisfy(r -> assertThat(r.getDivergenceRisk()).isLessThan(0.5));
+        assertThat(ranked.getRankingList()).filteredOn(r -> r.getIndex() == 3).singleElement()
+                .satisfies(r -> assertThat(r.getDivergenceRisk()).isGreaterThan(0.5));
+
+        // PredictCurve gives the final loss the ranking used.
+        PredictCurveResponse predicted = laws.predictCurve(PredictCurveRequest.newBuilder().setLaw(law)
+                .setSchedule(candidates.get(1)).setModelParameters(4e8).build());
+        assertThat(predicted.getPoints(0).getStep()).isEqualTo(9999);
+        assertThat(predicted.getPoints(0).getLoss()).isEqualTo(safe.get(0).getFinalLoss().getLoss());
+
+        // A curve law ranks by its own predictions and borrows the Opt-Laws model's risk.
+        RankSchedulesResponse withRisk = laws.rankSchedules(RankSchedulesRequest.newBuilder()
+                .setLaw(published400m()).setRiskModel(law).addAllCandidates(candidates).setModelParameters(4e8).build());
+        assertThat(withRisk.getRankingList()).filteredOn(r -> r.getIndex() == 3).singleElement()
+                .satisfies(r -> assertThat(r.getDivergenceRisk()).isGreaterThan(0.5));
+        assertThat(withRisk.getRankingList()).filteredOn(r -> r.getIndex() == 1).singleElement()
+                .satisfies(r -> assertThat(r.getDivergenceRisk()).isLessThan(0.5));
+    }
+
+    /** The MPL paper's 400M parameters, fitted on LRs up to 3e-4, no covariance. */
+    private static FittedLaw published400m() {
+        String[] names = {"L0", "A", "alpha", "B", "C", "beta", "gamma"};
+        double[] values = {2.375, 0.654, 0.429, 523.4, 2.025, 0.594, 0.635};
+        FittedLaw.Builder law = FittedLaw.newBuilder().setKind(LawKind.LAW_KIND_MULTI_POWER).setMaxFitLr(3e-4)
+                .setResidualLogSigma(0.002);
+        for (int j = 0; j < names.length; j++) {
+            law.addParameters(LawParameter.newBuilder().setName(names[j]).setValue(values[j]));
+        }
+        return law.build();
+    }
+
+    @Test
+    void optimisesAScheduleThatBeatsCosineAndConstantWithinItsBounds() {
+        OptimizeScheduleResponse response = laws.optimizeSchedule(OptimizeScheduleRequest.newBuilder()
+                .setLaw(published400m()).setTotalSteps(24_000)
+                .setConstraints(ScheduleConstraints.newBuilder().setWarmupSteps(2160).setMinFinalLr(3e-5)
+                        .setMaxDecayFraction(0.5))
+                .build());
+
+        double best = response.getFinalLoss().getLoss();
+        assertThat(response.getFinalLoss().getStep()).isEqualTo(23_999);
+        assertThat(best).isLessThan(response.getCosineFinalLoss().getLoss() - 0.005)
+                .isLessThan(response.getConstantFinalLoss().getLoss() - 0.05);
+        assertThat(response.getFinalLoss().getLower()).isLessThan(best);
+        assertThat(response.getFinalLoss().getUpper()).isGreaterThan(best);
+        // The schedule is served as data: the shared evaluator reads it back within every bound.
+        double[] lrs = ScheduleEvaluator.evaluate(response.getSchedule());
+        assertThat(lrs).hasSize(24_000);
+        int decayStart = 24_000;
+        for (int s = 0; s < lrs.length; s++) {
+            assertThat(lrs[s]).isLessThanOrEqualTo(3e-4 * (1 + 1e-12));
+            if (s >= 2160) {
+                assertThat(lrs[s]).isGreaterThanOrEqualTo(3e-5 * (1 - 1e-12));
+            }
+            if (s > 2160) {
+                assertThat(lrs[s]).as("monotone at %d", s).isLessThanOrEqualTo(lrs[s - 1] * (1 + 1e-12));
+                if (decayStart == 24_000 && lrs[s] < lrs[2160]) {
+                    decayStart = s;
+                }
+            }
+        }
+        assertThat(24_000 - decayStart).isLessThanOrEqualTo((24_000 - 2160) / 2 + 1);
+        PredictCurveResponse again = laws.predictCurve(PredictCurveRequest.newBuilder().setLaw(published400m())
+                .setSchedule(response.getSchedule()).build());
+        assertThat(again.getPoints(0).getLoss()).isCloseTo(best, within(1e-9));
+    }
+
+    @Test
+    void refusesScheduleBoundsTheLawCannotSpeakFor() {
+        StatusRuntimeException tooHigh = catchThrowableOfType(StatusRuntimeException.class,
+                () -> laws.optimizeSchedule(OptimizeScheduleRequest.newBuilder().setLaw(published400m())
+                        .setTotalSteps(1000).setConstraints(ScheduleConstraints.newBuilder().setMaxPeakLr(1e-3)
+                                .setWarmupSteps(1000)).build()));
+        assertThat(tooHigh.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(GrpcErrors.errorInfo(tooHigh).orElseThrow().getReason()).isEqualTo("INVALID_CONSTRAINTS");
+        assertThat(GrpcErrors.fieldViolations(tooHigh)).extracting(FieldViolation::getField)
+                .containsExactly("constraints.max_peak_lr", "constraints.warmup_steps");
+
+        StatusRuntimeException unknownPeak = catchThrowableOfType(StatusRuntimeException.class,
+                () -> laws.optimizeSchedule(OptimizeScheduleRequest.newBuilder()
+                        .setLaw(published400m().toBuilder().clearMaxFitLr()).setTotalSteps(1000).build()));
+        assertThat(GrpcErrors.fieldViolations(unknownPeak)).singleElement()
+                .satisfies(v -> assertThat(v.getField()).isEqualTo("constraints.max_peak_lr"));
     }
 
     private StatusRuntimeException fitError(FitLawRequest request) {
