@@ -374,18 +374,18 @@ class StudyGrpcServiceTest {
                             .extracting(BadRequest.FieldViolation::getField)
                             .containsExactly(expected.get(1));
                 });
-        // A TPE sampler is a valid value the coordinator cannot run yet.
-        StatusRuntimeException tpe =
+        // A GP-BO sampler is a valid value the coordinator cannot run yet.
+        StatusRuntimeException gpBo =
                 catchStatus(
                         () ->
                                 create(
                                         "",
                                         "",
                                         valid.toBuilder()
-                                                .setSampler(io.optimesh.v1.Sampler.SAMPLER_TPE)
+                                                .setSampler(io.optimesh.v1.Sampler.SAMPLER_GP_BO)
                                                 .build()));
-        assertThat(errorInfo(tpe).getReason()).isEqualTo("INVALID_STUDY_SPEC");
-        assertThat(badRequest(tpe).getFieldViolations(0).getField()).isEqualTo("spec.sampler");
+        assertThat(errorInfo(gpBo).getReason()).isEqualTo("INVALID_STUDY_SPEC");
+        assertThat(badRequest(gpBo).getFieldViolations(0).getField()).isEqualTo("spec.sampler");
 
         StatusRuntimeException unknown =
                 catchStatus(
