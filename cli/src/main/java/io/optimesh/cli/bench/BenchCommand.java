@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark; each ends with one JSON line of its figures.",
-        subcommands = {LawBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LawBenchCommand.class, MergeBenchCommand.class, OptimizerBenchCommand.class,
+                CommandLine.HelpCommand.class})
 public class BenchCommand implements Runnable {
 
     @Spec

@@ -39,6 +39,19 @@ public interface Algorithm {
         return new float[stateFloatsPerParameter()][Math.toIntExact(size)];
     }
 
+    /**
+     * How many state floats {@link #newState(int[])} allocates for this shape, known before
+     * allocating (a memory budget refuses a state up front). Rules that override newState override
+     * this too.
+     */
+    default long stateFloats(int[] shape) {
+        long size = 1;
+        for (int dimension : shape) {
+            size = Math.multiplyExact(size, dimension);
+        }
+        return Math.multiplyExact(size, stateFloatsPerParameter());
+    }
+
     /** Where the algorithm comes from. */
     String reference();
 
@@ -84,6 +97,14 @@ public interface Algorithm {
             values[i] = value;
         }
         return values;
+    }
+
+    /** Checks that {@code [from, to)} is a range of the parameters. */
+    static void checkRange(float[] parameters, int from, int to) {
+        if (from < 0 || from > to || to > parameters.length) {
+            throw new IndexOutOfBoundsException(
+                    "range [" + from + ", " + to + ") of " + parameters.length + " parameters");
+        }
     }
 
     /** Checks that the arrays of one update line up. */

@@ -47,12 +47,14 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
     private final MergeEvents events;
     private final MeterRegistry meters;
     private final RecentRequests<MergeCheckpointsRequest, MergeResult> recent;
+    private final WeightSearches searches;
 
     @Inject
-    MergeGrpcService(MergeConfig config, MergeEvents events, MeterRegistry meters) {
+    MergeGrpcService(MergeConfig config, MergeEvents events, MeterRegistry meters, WeightSearches searches) {
         this.config = config;
         this.events = events;
         this.meters = meters;
+        this.searches = searches;
         this.recent = new RecentRequests<>(config.rememberedRequests());
     }
 
@@ -87,9 +89,9 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
     }
 
     @Override
+    @Blocking
     public void searchMergeWeights(SearchMergeWeightsRequest request, StreamObserver<SearchMergeWeightsResponse> responses) {
-        responses.onError(GrpcErrors.error(Code.UNIMPLEMENTED, "SEARCH_UNIMPLEMENTED", "SearchMergeWeights is not implemented yet;"
-                + " MergeCheckpoints merges with the weights you give it", Map.of()));
+        searches.search(request, responses);
     }
 
     /** Merges, streaming progress; every failure comes out as the StatusRuntimeException to answer with. */

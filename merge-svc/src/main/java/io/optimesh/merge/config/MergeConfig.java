@@ -1,8 +1,10 @@
 package io.optimesh.merge.config;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** merge-svc's settings, {@code optimesh.merge.*} (env: {@code OPTIMESH_MERGE_*}). */
 @ConfigMapping(prefix = "optimesh.merge")
@@ -23,4 +25,8 @@ public interface MergeConfig {
 
     /** Completed request ids remembered, so that a retried request gets its first answer back. */
     int rememberedRequests();
+
+    /** How long one held-out evaluation of a weight search's candidate may take at trainer-svc. */
+    @WithDefault("10m")
+    Duration evaluationTimeout();
 }

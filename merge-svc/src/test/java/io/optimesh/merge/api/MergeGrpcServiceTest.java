@@ -29,7 +29,6 @@ import io.optimesh.v1.MergeMethod;
 import io.optimesh.v1.MergeProgress;
 import io.optimesh.v1.MergeResult;
 import io.optimesh.v1.MergeServiceGrpc;
-import io.optimesh.v1.SearchMergeWeightsRequest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -272,22 +271,13 @@ class MergeGrpcServiceTest {
     }
 
     @Test
-    void methodsToComeAndTheWeightSearchAreUnimplemented() {
+    void methodsToComeAreUnimplemented() {
         StatusRuntimeException e = refused(linear(UUID.randomUUID().toString(), 1, 1).toBuilder()
                 .setMethod(MergeMethod.MERGE_METHOD_SLERP).build());
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(e.getStatus().getDescription()).contains("MERGE_METHOD_SLERP is not implemented yet")
                 .contains("MERGE_METHOD_LINEAR and MERGE_METHOD_ADJACENT");
 
-        StatusRuntimeException search = catchThrowableOfType(StatusRuntimeException.class,
-                () -> merges.searchMergeWeights(SearchMergeWeightsRequest.newBuilder()
-                        .setMethod(MergeMethod.MERGE_METHOD_ADJACENT)
-                        .addInputs(CheckpointRef.newBuilder().setUri(previous.toUri().toString()))
-                        .addInputs(CheckpointRef.newBuilder().setUri(latest.toUri().toString()))
-                        .setBudget(5)
-                        .build()).hasNext());
-        assertThat(search.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(errorInfo(search).getReason()).isEqualTo("SEARCH_UNIMPLEMENTED");
     }
 
     private MergeCheckpointsRequest linear(String requestId, double w0, double w1) {

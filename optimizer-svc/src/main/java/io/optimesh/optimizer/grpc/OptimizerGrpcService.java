@@ -1,7 +1,6 @@
 package io.optimesh.optimizer.grpc;
 
 import com.google.rpc.BadRequest.FieldViolation;
-import com.google.rpc.Code;
 
 import io.grpc.stub.StreamObserver;
 import io.optimesh.core.grpc.GrpcErrors;
@@ -11,6 +10,9 @@ import io.optimesh.core.optim.AlgorithmCatalog;
 import io.optimesh.core.optim.Hyperparameter;
 import io.optimesh.optimizer.config.OptimizerConfig;
 import io.optimesh.optimizer.schedule.ScheduleLibrary;
+import io.optimesh.optimizer.state.HeldState;
+import io.optimesh.optimizer.state.StateException;
+import io.optimesh.optimizer.state.StateStore;
 import io.optimesh.v1.AlgorithmDescriptor;
 import io.optimesh.v1.ApplyUpdatesRequest;
 import io.optimesh.v1.ApplyUpdatesResponse;
@@ -37,12 +39,16 @@ import io.optimesh.v1.SnapshotOptimizerStateResponse;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 
+import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
- * optimesh.v1.OptimizerService: translates to and from the algorithm catalog and the schedule
- * library.
+ * optimesh.v1.OptimizerService: translates to and from the algorithm catalog, the schedule library
+ * and the optimizer state store.
  */
 @GrpcService
 public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceImplBase {
@@ -51,16 +57,39 @@ public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceI
     // INVALID_ARGUMENT).
     static final String INVALID_SCHEDULE = "INVALID_SCHEDULE";
     static final String INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN";
-    static final String OPTIMIZER_STATE_NOT_SERVED = "OPTIMIZER_STATE_NOT_SERVED";
 
     static final int DEFAULT_PAGE_SIZE = 50;
 
-    private final ScheduleLibrary schedules;
+    // With no explicit limit, states may take this share of the heap; the rest is for requests in
+    // flight (a step holds its gradients and the encoded response besides the state).
+    static final double HEAP_SHARE_FOR_STATE = 0.6;
 
+    private final ScheduleLibrary schedules;
+    private final StateStore states;
+    // Runs ApplyUpdates calls off the event loop, each call's events in order (ApplyUpdatesCall).
+    private final Executor steps = Executors.newCachedThreadPool(daemon -> {
+        Thread thread = new Thread(daemon, "optimizer-steps");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    @Inject
     public OptimizerGrpcService(OptimizerConfig config) {
-        this.schedules =
+        this(
                 new ScheduleLibrary(
-                        config.schedule().maxReturnedSteps(), config.schedule().maxTotalSteps());
+                        config.schedule().maxReturnedSteps(), config.schedule().maxTotalSteps()),
+                new StateStore(
+                        config.state().maxBytes() > 0
+                                ? config.state().maxBytes()
+                                : (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE_FOR_STATE),
+                        Path.of(config.state().snapshotDirectory()),
+                        config.state().updateThreads()));
+    }
+
+    /** The service over a given schedule library and state store (benchmarks, several replicas in one JVM). */
+    public OptimizerGrpcService(ScheduleLibrary schedules, StateStore states) {
+        this.schedules = schedules;
+        this.states = states;
     }
 
     @Override
@@ -128,71 +157,86 @@ public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceI
     }
 
     @Override
+    @Blocking
     public void createOptimizerState(
             CreateOptimizerStateRequest request,
             StreamObserver<CreateOptimizerStateResponse> responses) {
-        responses.onError(stateNotServed("CreateOptimizerState"));
+        answer(responses, () -> CreateOptimizerStateResponse.newBuilder()
+                .setState(states.create(request).describe())
+                .build());
     }
 
     @Override
     public void getOptimizerState(
             GetOptimizerStateRequest request, StreamObserver<GetOptimizerStateResponse> responses) {
-        responses.onError(stateNotServed("GetOptimizerState"));
+        answer(responses, () -> GetOptimizerStateResponse.newBuilder()
+                .setState(states.get(request.getName()).describe())
+                .build());
     }
 
     @Override
     public void listOptimizerStates(
             ListOptimizerStatesRequest request,
             StreamObserver<ListOptimizerStatesResponse> responses) {
-        responses.onError(stateNotServed("ListOptimizerStates"));
+        answer(responses, () -> {
+            StateStore.Page page = states.list(
+                    request.getPageSize() > 0 ? request.getPageSize() : DEFAULT_PAGE_SIZE,
+                    request.getPageToken());
+            ListOptimizerStatesResponse.Builder response = ListOptimizerStatesResponse.newBuilder();
+            for (HeldState state : page.states()) {
+                response.addStates(state.describe());
+            }
+            return response.setNextPageToken(page.nextPageToken()).build();
+        });
     }
 
     @Override
     public void deleteOptimizerState(
             DeleteOptimizerStateRequest request,
             StreamObserver<DeleteOptimizerStateResponse> responses) {
-        responses.onError(stateNotServed("DeleteOptimizerState"));
+        answer(responses, () -> {
+            states.delete(request.getName());
+            return DeleteOptimizerStateResponse.getDefaultInstance();
+        });
     }
 
     @Override
+    @Blocking
     public void snapshotOptimizerState(
             SnapshotOptimizerStateRequest request,
             StreamObserver<SnapshotOptimizerStateResponse> responses) {
-        responses.onError(stateNotServed("SnapshotOptimizerState"));
+        answer(responses, () -> SnapshotOptimizerStateResponse.newBuilder()
+                .setSnapshot(states.snapshot(request.getName(), request.getUri()))
+                .build());
     }
 
     @Override
+    @Blocking
     public void restoreOptimizerState(
             RestoreOptimizerStateRequest request,
             StreamObserver<RestoreOptimizerStateResponse> responses) {
-        responses.onError(stateNotServed("RestoreOptimizerState"));
+        answer(responses, () -> RestoreOptimizerStateResponse.newBuilder()
+                .setState(states.restore(request.getSnapshotUri(), request.getStateId(),
+                        request.getRequestId()).describe())
+                .build());
     }
 
     @Override
     public StreamObserver<ApplyUpdatesRequest> applyUpdates(
             StreamObserver<ApplyUpdatesResponse> responses) {
-        responses.onError(stateNotServed("ApplyUpdates"));
-        // The call is already closed; whatever the client still sends is dropped.
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(ApplyUpdatesRequest request) {}
-
-            @Override
-            public void onError(Throwable error) {}
-
-            @Override
-            public void onCompleted() {}
-        };
+        return new ApplyUpdatesCall(states, responses, steps);
     }
 
-    private static RuntimeException stateNotServed(String method) {
-        return GrpcErrors.error(
-                Code.UNIMPLEMENTED,
-                OPTIMIZER_STATE_NOT_SERVED,
-                method
-                        + ": optimizer-svc does not hold optimizer state yet; it serves"
-                        + " ListAlgorithms and EvaluateSchedule",
-                Map.of("method", method));
+    private static <T> void answer(StreamObserver<T> responses, Supplier<T> call) {
+        T response;
+        try {
+            response = call.get();
+        } catch (StateException e) {
+            responses.onError(StateErrors.status(e));
+            return;
+        }
+        responses.onNext(response);
+        responses.onCompleted();
     }
 
     private static FieldViolation fieldViolation(String field, String description) {

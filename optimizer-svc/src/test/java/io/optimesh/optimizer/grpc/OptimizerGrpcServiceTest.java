@@ -13,13 +13,9 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.optimesh.core.grpc.GrpcErrors;
 import io.optimesh.v1.AlgorithmDescriptor;
-import io.optimesh.v1.ApplyUpdatesRequest;
-import io.optimesh.v1.ApplyUpdatesResponse;
 import io.optimesh.v1.CosineFamily;
-import io.optimesh.v1.CreateOptimizerStateRequest;
 import io.optimesh.v1.DecayShape;
 import io.optimesh.v1.EvaluateScheduleRequest;
 import io.optimesh.v1.EvaluateScheduleResponse;
@@ -28,9 +24,7 @@ import io.optimesh.v1.ListAlgorithmsRequest;
 import io.optimesh.v1.ListAlgorithmsResponse;
 import io.optimesh.v1.OptimizerServiceGrpc;
 import io.optimesh.v1.OptimizerServiceGrpc.OptimizerServiceBlockingStub;
-import io.optimesh.v1.OptimizerSpec;
 import io.optimesh.v1.ParameterScale;
-import io.optimesh.v1.ParameterSpec;
 import io.optimesh.v1.PiecewiseLinearFamily;
 import io.optimesh.v1.Schedule;
 import io.optimesh.v1.ScheduleKnot;
@@ -46,8 +40,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URL;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 @QuarkusTest
 class OptimizerGrpcServiceTest {
@@ -304,55 +296,6 @@ class OptimizerGrpcServiceTest {
         assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(errorInfo(error).getReason()).isEqualTo("INVALID_PAGE_TOKEN");
         assertThat(violations(error).get(0).getField()).isEqualTo("page_token");
-    }
-
-    @Test
-    void optimizerStateIsNotServedYet() throws Exception {
-        StatusRuntimeException error =
-                catchThrowableOfType(
-                        StatusRuntimeException.class,
-                        () ->
-                                optimizer.createOptimizerState(
-                                        CreateOptimizerStateRequest.newBuilder()
-                                                .setOptimizer(
-                                                        OptimizerSpec.newBuilder()
-                                                                .setAlgorithm("adamw"))
-                                                .addParameters(
-                                                        ParameterSpec.newBuilder()
-                                                                .setName("w")
-                                                                .addShape(2))
-                                                .build()));
-        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(error.getStatus().getDescription())
-                .startsWith(
-                        "CreateOptimizerState: optimizer-svc does not hold optimizer state yet");
-        assertThat(errorInfo(error).getReason()).isEqualTo("OPTIMIZER_STATE_NOT_SERVED");
-
-        CompletableFuture<Throwable> streamError = new CompletableFuture<>();
-        StreamObserver<ApplyUpdatesRequest> updates =
-                OptimizerServiceGrpc.newStub(channel)
-                        .applyUpdates(
-                                new StreamObserver<>() {
-                                    @Override
-                                    public void onNext(ApplyUpdatesResponse response) {
-                                        streamError.completeExceptionally(
-                                                new AssertionError("no update expected"));
-                                    }
-
-                                    @Override
-                                    public void onError(Throwable t) {
-                                        streamError.complete(t);
-                                    }
-
-                                    @Override
-                                    public void onCompleted() {
-                                        streamError.completeExceptionally(
-                                                new AssertionError("an error was expected"));
-                                    }
-                                });
-        updates.onNext(ApplyUpdatesRequest.newBuilder().setState("optimizerStates/a").build());
-        assertThat(Status.fromThrowable(streamError.get(10, TimeUnit.SECONDS)).getCode())
-                .isEqualTo(Status.Code.UNIMPLEMENTED);
     }
 
     private StatusRuntimeException refused(EvaluateScheduleRequest request) {
