@@ -3,6 +3,7 @@ package io.optimesh.coordinator.pruning;
 import io.optimesh.v1.Trial;
 import io.optimesh.v1.TrialState;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,8 +30,9 @@ public final class LawPruner implements Pruner {
                 trials.stream()
                         .filter(t -> !t.getName().equals(trial.getName()))
                         .filter(t -> t.getState() == TrialState.TRIAL_STATE_SUCCEEDED)
-                        .filter(t -> t.hasObjectiveValue() && Double.isFinite(t.getObjectiveValue()))
-                        .min(java.util.Comparator.comparingDouble(Trial::getObjectiveValue));
+                        .filter(t -> t.hasObjectiveValue())
+                        .filter(t -> Double.isFinite(t.getObjectiveValue()))
+                        .min(Comparator.comparingDouble(Trial::getObjectiveValue));
         if (incumbent.isEmpty()) {
             return PruneDecision.proceed("no incumbent yet");
         }

@@ -33,7 +33,7 @@ final class Reports {
         return OptionalDouble.empty();
     }
 
-    /** The value of the first report at or after this step: what the trial had when it got there. */
+    /** The value of the first report at or after this step: what the trial had on getting there. */
     static OptionalDouble reached(Trial t, long step) {
         for (IntermediateValue v : t.getIntermediateValuesList()) {
             if (v.getStep() >= step) {

@@ -8,8 +8,8 @@ import java.util.List;
 public final class Samplers {
 
     /**
-     * The samplers this coordinator can run. GP-BO waits for core's Bayesian optimisation library,
-     * law-informed sampling for law-svc's ranking, agents for the negotiation.
+     * The samplers this coordinator can run. Law-informed sampling waits for law-svc's ranking,
+     * agents for the negotiation.
      */
     public static final List<io.optimesh.v1.Sampler> AVAILABLE =
             List.of(
@@ -17,7 +17,8 @@ public final class Samplers {
                     io.optimesh.v1.Sampler.SAMPLER_GRID,
                     io.optimesh.v1.Sampler.SAMPLER_SOBOL,
                     io.optimesh.v1.Sampler.SAMPLER_TPE,
-                    io.optimesh.v1.Sampler.SAMPLER_CMA_ES);
+                    io.optimesh.v1.Sampler.SAMPLER_CMA_ES,
+                    io.optimesh.v1.Sampler.SAMPLER_GP_BO);
 
     private Samplers() {}
 
@@ -67,6 +68,7 @@ public final class Samplers {
             case SAMPLER_SOBOL -> new SobolSampler(spec.getSearchSpace(), spec.getSeed());
             case SAMPLER_TPE -> new TpeSampler(spec.getSearchSpace(), spec.getSeed());
             case SAMPLER_CMA_ES -> new CmaEsSampler(spec.getSearchSpace(), spec.getSeed());
+            case SAMPLER_GP_BO -> new GpBoSampler(spec.getSearchSpace(), spec.getSeed());
             case SAMPLER_RANDOM, SAMPLER_UNSPECIFIED ->
                     new RandomSampler(spec.getSearchSpace(), spec.getSeed());
             default -> throw new IllegalArgumentException(spec.getSampler() + " is not available");

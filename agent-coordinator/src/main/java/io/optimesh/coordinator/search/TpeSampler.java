@@ -89,7 +89,8 @@ public final class TpeSampler implements Sampler {
         double[] w = new double[n];
         int ramp = Math.max(0, n - 25);
         for (int i = 0; i < n; i++) {
-            w[i] = i >= ramp ? 1.0 : 1.0 / n + (1.0 - 1.0 / n) * (ramp == 1 ? 0 : i / (ramp - 1.0));
+            double t = ramp == 1 ? 0 : i / (ramp - 1.0);
+            w[i] = i >= ramp ? 1.0 : 1.0 / n + (1.0 - 1.0 / n) * t;
         }
         return w;
     }
@@ -248,7 +249,8 @@ public final class TpeSampler implements Sampler {
                 double lo = d.getMin() - 0.5;
                 double hi = d.getMax() + 0.5;
                 return d.getLog()
-                        ? new Numeric(Math.log(lo), Math.log(hi), true, true, d.getMin(), d.getMax())
+                        ? new Numeric(
+                                Math.log(lo), Math.log(hi), true, true, d.getMin(), d.getMax())
                         : new Numeric(lo, hi, false, true, d.getMin(), d.getMax());
             }
             var d = p.getFloatDomain();
@@ -358,7 +360,8 @@ public final class TpeSampler implements Sampler {
             for (int i = 0; i < mus.length; i++) {
                 double z = (x - mus[i]) / sigmas[i];
                 double mass = cdf((high - mus[i]) / sigmas[i]) - cdf((low - mus[i]) / sigmas[i]);
-                p += weights[i] * Math.exp(-0.5 * z * z) / (Math.sqrt(2 * Math.PI) * sigmas[i] * mass);
+                double norm = Math.sqrt(2 * Math.PI) * sigmas[i] * mass;
+                p += weights[i] * Math.exp(-0.5 * z * z) / norm;
             }
             return Math.log(p);
         }

@@ -32,8 +32,8 @@ public final class StudySpecs {
     }
 
     /**
-     * As {@link #validate(StudySpec, int)}, on a coordinator that does or does not receive law-svc's
-     * forecasts (which law-based pruning needs).
+     * As {@link #validate(StudySpec, int)}, on a coordinator that does or does not receive
+     * law-svc's forecasts (which law-based pruning needs).
      */
     public static List<FieldViolation> validate(
             StudySpec spec, int gridPointsPerAxis, boolean lawForecasts) {

@@ -430,7 +430,8 @@ class StudyRunnerTest {
                 .startsWith("successive halving: loss")
                 .contains("rung 0 (step 25)")
                 .contains("4 trials");
-        assertThat(fourth.getObjectiveValue()).isEqualTo(fourth.getIntermediateValues(0).getValue());
+        assertThat(fourth.getObjectiveValue())
+                .isEqualTo(fourth.getIntermediateValues(0).getValue());
         assertThat(trainer.runsCreated()).isEqualTo(4);
         assertThat(done.getState()).isEqualTo(StudyState.STUDY_STATE_SUCCEEDED);
         assertThat(done.getBestTrial().getName()).isEqualTo("studies/crash-prune/trials/1");

@@ -102,7 +102,9 @@ class AshaPrunerTest {
             boolean stopped = false;
             for (long s = 10; s <= 100 && !stopped; s += 10) {
                 t.addIntermediateValues(
-                        IntermediateValue.newBuilder().setStep(s).setValue(Curves.loss(finalLoss, s)));
+                        IntermediateValue.newBuilder()
+                                .setStep(s)
+                                .setValue(Curves.loss(finalLoss, s)));
                 steps += 10;
                 List<Trial> all = new ArrayList<>(trials);
                 all.add(t.build());

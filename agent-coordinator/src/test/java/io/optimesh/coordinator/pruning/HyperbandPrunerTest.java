@@ -56,8 +56,11 @@ class HyperbandPrunerTest {
         List<Integer> bracket0 = new ArrayList<>();
         List<Integer> bracket1 = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            (h.bracketOf(i) == 0 ? bracket0 : h.bracketOf(i) == 1 ? bracket1 : new ArrayList<Integer>())
-                    .add(i);
+            if (h.bracketOf(i) == 0) {
+                bracket0.add(i);
+            } else if (h.bracketOf(i) == 1) {
+                bracket1.add(i);
+            }
         }
         int last = Math.max(bracket0.get(3), bracket1.get(3)) + 1;
         // Trials 0..last-1 with excellent losses in bracket 1 and poor ones in bracket 0.

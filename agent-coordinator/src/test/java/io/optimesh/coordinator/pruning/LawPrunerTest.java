@@ -68,7 +68,8 @@ class LawPrunerTest {
         forecast(2.5, 2.4, 2.6);
         Trial prunedOther =
                 Curves.trial("studies/s/trials/3", TRIAL_STATE_PRUNED, 1.0, 25);
-        assertThat(pruner.decide(t, List.of(prunedOther, t)).reason()).isEqualTo("no incumbent yet");
+        assertThat(pruner.decide(t, List.of(prunedOther, t)).reason())
+                .isEqualTo("no incumbent yet");
         byRun.clear();
         assertThat(pruner.decide(t, List.of(INCUMBENT, t)).reason())
                 .isEqualTo("no law forecast yet");

@@ -18,7 +18,8 @@ class MedianPrunerTest {
     private static List<Trial> succeeded(int n) {
         List<Trial> trials = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            trials.add(Curves.trial("t" + i, TRIAL_STATE_SUCCEEDED, 1.6 + 0.1 * i, 25, 50, 75, 100));
+            trials.add(
+                    Curves.trial("t" + i, TRIAL_STATE_SUCCEEDED, 1.6 + 0.1 * i, 25, 50, 75, 100));
         }
         return trials;
     }
@@ -37,8 +38,8 @@ class MedianPrunerTest {
                 decide(p, succeeded(5), Curves.trial("x", TRIAL_STATE_RUNNING, 1.85, 25));
         assertThat(worse.pruned()).isTrue();
         assertThat(worse.reason()).contains("3.9031").contains("3.88125").contains("5 succeeded");
-        assertThat(decide(p, succeeded(5), Curves.trial("y", TRIAL_STATE_RUNNING, 1.75, 25)).pruned())
-                .isFalse();
+        Trial better = Curves.trial("y", TRIAL_STATE_RUNNING, 1.75, 25);
+        assertThat(decide(p, succeeded(5), better).pruned()).isFalse();
     }
 
     @Test
@@ -54,8 +55,8 @@ class MedianPrunerTest {
     @Test
     void warmUpStepsAreNeverJudged() {
         MedianPruner p = new MedianPruner(5, 30, 1);
-        assertThat(decide(p, succeeded(5), Curves.trial("x", TRIAL_STATE_RUNNING, 3.0, 25)).pruned())
-                .isFalse();
+        Trial bad = Curves.trial("x", TRIAL_STATE_RUNNING, 3.0, 25);
+        assertThat(decide(p, succeeded(5), bad).pruned()).isFalse();
         assertThat(
                         decide(p, succeeded(5), Curves.trial("x", TRIAL_STATE_RUNNING, 3.0, 25, 50))
                                 .pruned())

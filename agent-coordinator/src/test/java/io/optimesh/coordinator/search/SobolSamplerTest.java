@@ -89,7 +89,8 @@ class SobolSamplerTest {
     void categoriesIntegersAndLogScalesAreStratified() {
         SearchSpace space =
                 SearchSpace.newBuilder()
-                        .addParameters(categorical("optimizer", "sgd", "adamw", "lion", "adafactor"))
+                        .addParameters(
+                                categorical("optimizer", "sgd", "adamw", "lion", "adafactor"))
                         .addParameters(intParam("batch_size", 1, 8, false))
                         .addParameters(floatParam("learning_rate", 1e-4, 1e-2, true))
                         .build();

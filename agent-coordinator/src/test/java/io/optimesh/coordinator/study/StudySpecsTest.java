@@ -90,16 +90,18 @@ class StudySpecsTest {
                 StudySpecs.validate(VALID.toBuilder().setSamplerValue(42).build(), 5);
         assertThat(unknown).extracting(FieldViolation::field).containsExactly("spec.sampler");
         assertThat(unknown.get(0).description()).contains("unknown sampler value 42");
-        List<FieldViolation> gpBo =
+        List<FieldViolation> lawInformed =
                 StudySpecs.validate(
-                        VALID.toBuilder().setSampler(Sampler.SAMPLER_GP_BO).build(), 5);
-        assertThat(gpBo.get(0).description()).contains("SAMPLER_GP_BO is not available yet");
+                        VALID.toBuilder().setSampler(Sampler.SAMPLER_LAW_INFORMED).build(), 5);
+        assertThat(lawInformed.get(0).description())
+                .contains("SAMPLER_LAW_INFORMED is not available yet");
         for (Sampler runnable :
                 List.of(
                         Sampler.SAMPLER_GRID,
                         Sampler.SAMPLER_SOBOL,
                         Sampler.SAMPLER_TPE,
-                        Sampler.SAMPLER_CMA_ES)) {
+                        Sampler.SAMPLER_CMA_ES,
+                        Sampler.SAMPLER_GP_BO)) {
             assertThat(fields(VALID.toBuilder().setSampler(runnable).build())).isEmpty();
         }
         assertThat(fields(VALID.toBuilder().setPrunerValue(99).build()))
@@ -127,7 +129,9 @@ class StudySpecsTest {
         assertThat(noEvaluations.get(0).description()).contains("spec.base_run.eval_interval");
         StudySpec law = evaluated.toBuilder().setPruner(Pruner.PRUNER_LAW).build();
         List<FieldViolation> withoutForecasts = StudySpecs.validate(law, 5, false);
-        assertThat(withoutForecasts).extracting(FieldViolation::field).containsExactly("spec.pruner");
+        assertThat(withoutForecasts)
+                .extracting(FieldViolation::field)
+                .containsExactly("spec.pruner");
         assertThat(withoutForecasts.get(0).description()).contains("forecasts");
         assertThat(StudySpecs.validate(law, 5, true)).isEmpty();
     }
