@@ -460,6 +460,8 @@ public final class StudyRunner implements AutoCloseable {
                                         "%s: attempt %d (%s) failed: %s; retrying",
                                         trialName, t.getAttempt(), run, outcome.reason());
                                 retriedTokens += outcome.computeTokens();
+                                // A prune decision concerned the failed attempt's run only.
+                                pruneReasons.remove(run);
                                 startAttempt(s.spec(), t, t.getAttempt() + 1);
                             } else {
                                 end(stoppedOutside(run, pruned(run, outcome)));
