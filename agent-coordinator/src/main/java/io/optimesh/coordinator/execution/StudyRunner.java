@@ -2,6 +2,10 @@ package io.optimesh.coordinator.execution;
 
 import com.google.protobuf.TextFormat;
 
+import io.optimesh.coordinator.pruning.LossForecast;
+import io.optimesh.coordinator.pruning.PruneDecision;
+import io.optimesh.coordinator.pruning.Pruner;
+import io.optimesh.coordinator.pruning.Pruners;
 import io.optimesh.coordinator.search.FieldViolation;
 import io.optimesh.coordinator.search.RunSpecMapping;
 import io.optimesh.coordinator.search.Sampler;
@@ -37,6 +41,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -60,6 +65,11 @@ import java.util.function.Supplier;
  * trial proposed but not yet started is started with the same request id (so a run the trainer
  * already began is found, not trained twice), and the next proposal is the one the sampler would
  * have made anyway.
+ *
+ * <p>A study with a pruner asks it about a trial each time the trial reports a new intermediate
+ * loss; a trial it prunes has its run stopped and ends PRUNED, with the pruner's reason and its
+ * last reported loss. A run found stopped after a restart, which this coordinator did not stop, is
+ * PRUNED if the pruner, asked again on the recorded reports, prunes it.
  */
 public final class StudyRunner implements AutoCloseable {
 
@@ -83,7 +93,12 @@ public final class StudyRunner implements AutoCloseable {
     private final Settings settings;
     private final ExecutorService trialThreads;
     private final ScheduledExecutorService ticker;
+    private final Optional<LossForecast> forecasts;
     private final ConcurrentMap<String, Sampler> samplers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Optional<Pruner>> pruners = new ConcurrentHashMap<>();
+
+    /** Runs stopped because their trial was pruned, with the pruner's reason. */
+    private final ConcurrentMap<String, String> pruneReasons = new ConcurrentHashMap<>();
 
     /** Trials with a task working on them; at most one task per trial. */
     private final Set<String> liveTrials = ConcurrentHashMap.newKeySet();
@@ -94,6 +109,20 @@ public final class StudyRunner implements AutoCloseable {
     private volatile boolean running;
 
     public StudyRunner(Studies studies, TrialExecutor executor, Clock clock, Settings settings) {
+        this(studies, executor, clock, settings, Optional.empty());
+    }
+
+    /**
+     * @param forecasts law-svc's forecasts of final losses, which law-based pruning needs; studies
+     *     asking for PRUNER_LAW are refused without them
+     */
+    public StudyRunner(
+            Studies studies,
+            TrialExecutor executor,
+            Clock clock,
+            Settings settings,
+            Optional<LossForecast> forecasts) {
+        this.forecasts = forecasts;
         this.studies = studies;
         this.executor = executor;
         this.clock = clock;
@@ -147,7 +176,8 @@ public final class StudyRunner implements AutoCloseable {
                             "study_id",
                             "must be at most 63 characters matching ^[a-z0-9][a-z0-9-]*$"));
         }
-        violations.addAll(StudySpecs.validate(spec, settings.gridPointsPerAxis()));
+        violations.addAll(
+                StudySpecs.validate(spec, settings.gridPointsPerAxis(), forecasts.isPresent()));
         if (!violations.isEmpty()) {
             throw StudyException.invalid("INVALID_STUDY_SPEC", violations);
         }
@@ -338,12 +368,17 @@ public final class StudyRunner implements AutoCloseable {
         studies.record(study.id(), StudyEnded.newBuilder().setStudy(ended).build());
         stopRunsOf(study);
         samplers.remove(study.id());
+        pruners.remove(study.id());
         LOG.infof("%s ended %s: %s", study.name(), ended.getState(), reason);
     }
 
     private Sampler sampler(StudyAggregate study) {
         return samplers.computeIfAbsent(
                 study.id(), id -> Samplers.create(study.spec(), settings.gridPointsPerAxis()));
+    }
+
+    private Optional<Pruner> pruner(StudyAggregate study) {
+        return pruners.computeIfAbsent(study.id(), id -> Pruners.create(study.spec(), forecasts));
     }
 
     private void launch(String studyId, String trialName) {
@@ -425,9 +460,11 @@ public final class StudyRunner implements AutoCloseable {
                                         "%s: attempt %d (%s) failed: %s; retrying",
                                         trialName, t.getAttempt(), run, outcome.reason());
                                 retriedTokens += outcome.computeTokens();
+                                // A prune decision concerned the failed attempt's run only.
+                                pruneReasons.remove(run);
                                 startAttempt(s.spec(), t, t.getAttempt() + 1);
                             } else {
-                                end(stoppedOutside(run, outcome));
+                                end(stoppedOutside(run, pruned(run, outcome)));
                                 return;
                             }
                         }
@@ -488,25 +525,79 @@ public final class StudyRunner implements AutoCloseable {
         }
 
         private void reportProgress(String run, long step, double loss) {
-            studies.locked(
-                    studyId,
-                    s -> {
-                        Trial current = s.trial(trialName).orElseThrow();
-                        if (current.getState() == TrialState.TRIAL_STATE_RUNNING
-                                && current.getRun().equals(run)
-                                && step > StudyAggregate.lastReportedStep(current)) {
-                            studies.record(
-                                    studyId,
-                                    TrialProgressReported.newBuilder()
-                                            .setTrial(trialName)
-                                            .setValue(
-                                                    IntermediateValue.newBuilder()
-                                                            .setStep(step)
-                                                            .setValue(loss))
-                                            .build());
-                        }
-                        return null;
-                    });
+            Optional<PruneDecision> decision =
+                    studies.locked(
+                            studyId,
+                            s -> {
+                                Trial current = s.trial(trialName).orElseThrow();
+                                if (current.getState() != TrialState.TRIAL_STATE_RUNNING
+                                        || !current.getRun().equals(run)
+                                        || step <= StudyAggregate.lastReportedStep(current)) {
+                                    return Optional.<PruneDecision>empty();
+                                }
+                                studies.record(
+                                        studyId,
+                                        TrialProgressReported.newBuilder()
+                                                .setTrial(trialName)
+                                                .setValue(
+                                                        IntermediateValue.newBuilder()
+                                                                .setStep(step)
+                                                                .setValue(loss))
+                                                .build());
+                                if (s.state() != StudyState.STUDY_STATE_RUNNING) {
+                                    return Optional.<PruneDecision>empty();
+                                }
+                                return pruner(s).map(
+                                                p ->
+                                                        p.decide(
+                                                                s.trial(trialName).orElseThrow(),
+                                                                s.trials()));
+                            });
+            if (decision.isPresent() && decision.get().pruned()) {
+                LOG.infof("%s: pruned at step %d: %s", trialName, step, decision.get().reason());
+                pruneReasons.put(run, decision.get().reason());
+                requestStop(run);
+            }
+        }
+
+        /**
+         * A run stopped because its trial was pruned ends the trial PRUNED at its last reported
+         * loss. After a restart this coordinator no longer knows which runs it stopped for that, so
+         * a stopped run it did not ask to stop is put to the pruner again.
+         */
+        private TrialOutcome pruned(String run, TrialOutcome outcome) {
+            String reason = pruneReasons.remove(run);
+            if (outcome.state() != TrialState.TRIAL_STATE_STOPPED) {
+                return outcome;
+            }
+            if (reason == null && !stopRequested.contains(run)) {
+                reason =
+                        studies.locked(
+                                studyId,
+                                s ->
+                                        pruner(s).map(
+                                                        p ->
+                                                                p.decide(
+                                                                        s.trial(trialName)
+                                                                                .orElseThrow(),
+                                                                        s.trials()))
+                                                .filter(PruneDecision::pruned)
+                                                .map(PruneDecision::reason)
+                                                .orElse(null));
+            }
+            if (reason == null) {
+                return outcome;
+            }
+            stopRequested.remove(run);
+            Trial t = snapshot().trial();
+            OptionalDouble last =
+                    t.getIntermediateValuesCount() == 0
+                            ? OptionalDouble.empty()
+                            : OptionalDouble.of(
+                                    t.getIntermediateValues(t.getIntermediateValuesCount() - 1)
+                                            .getValue());
+            return new TrialOutcome(
+                    TrialState.TRIAL_STATE_PRUNED, last, outcome.computeTokens(), reason);
         }
 
         /** A run the coordinator did not ask to stop counts as failed, not as resumable. */

@@ -7,8 +7,9 @@ import java.util.OptionalDouble;
 /**
  * How a trial's run ended.
  *
- * @param state the trial state it leads to: SUCCEEDED, DIVERGED, FAILED or STOPPED
- * @param objective the final validation loss, for a succeeded run
+ * @param state the trial state it leads to: SUCCEEDED, PRUNED, DIVERGED, FAILED or STOPPED
+ * @param objective the final validation loss of a succeeded run; the last reported one of a
+ *     pruned run
  * @param computeTokens tokens the run trained
  * @param reason why, in a few words (empty for success)
  */

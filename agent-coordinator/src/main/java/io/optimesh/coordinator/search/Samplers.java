@@ -7,9 +7,18 @@ import java.util.List;
 /** Which samplers exist, and the sampler a study's spec asks for. */
 public final class Samplers {
 
-    /** The samplers this coordinator can run; issue 8 adds Sobol, TPE, GP-BO, CMA-ES and more. */
+    /**
+     * The samplers this coordinator can run. Law-informed sampling waits for law-svc's ranking,
+     * agents for the negotiation.
+     */
     public static final List<io.optimesh.v1.Sampler> AVAILABLE =
-            List.of(io.optimesh.v1.Sampler.SAMPLER_RANDOM, io.optimesh.v1.Sampler.SAMPLER_GRID);
+            List.of(
+                    io.optimesh.v1.Sampler.SAMPLER_RANDOM,
+                    io.optimesh.v1.Sampler.SAMPLER_GRID,
+                    io.optimesh.v1.Sampler.SAMPLER_SOBOL,
+                    io.optimesh.v1.Sampler.SAMPLER_TPE,
+                    io.optimesh.v1.Sampler.SAMPLER_CMA_ES,
+                    io.optimesh.v1.Sampler.SAMPLER_GP_BO);
 
     private Samplers() {}
 
@@ -56,6 +65,10 @@ public final class Samplers {
         return switch (spec.getSampler()) {
             case SAMPLER_GRID ->
                     new GridSampler(spec.getSearchSpace(), gridPointsPerAxis, spec.getSeed());
+            case SAMPLER_SOBOL -> new SobolSampler(spec.getSearchSpace(), spec.getSeed());
+            case SAMPLER_TPE -> new TpeSampler(spec.getSearchSpace(), spec.getSeed());
+            case SAMPLER_CMA_ES -> new CmaEsSampler(spec.getSearchSpace(), spec.getSeed());
+            case SAMPLER_GP_BO -> new GpBoSampler(spec.getSearchSpace(), spec.getSeed());
             case SAMPLER_RANDOM, SAMPLER_UNSPECIFIED ->
                     new RandomSampler(spec.getSearchSpace(), spec.getSeed());
             default -> throw new IllegalArgumentException(spec.getSampler() + " is not available");

@@ -1,5 +1,6 @@
 package io.optimesh.coordinator.study;
 
+import io.optimesh.coordinator.pruning.Pruners;
 import io.optimesh.coordinator.search.FieldViolation;
 import io.optimesh.coordinator.search.RunSpecMapping;
 import io.optimesh.coordinator.search.Samplers;
@@ -16,9 +17,6 @@ import java.util.List;
 /** Whether a study can run as specified, and the spec with its defaults filled in. */
 public final class StudySpecs {
 
-    /** Pruners this coordinator can run; issue 8 adds median, ASHA, Hyperband and law-based. */
-    public static final List<Pruner> AVAILABLE_PRUNERS = List.of(Pruner.PRUNER_NONE);
-
     static final int MAX_TRIALS = 100_000;
     static final int MAX_PARALLELISM = 256;
     static final int MAX_RETRIES = 10;
@@ -30,6 +28,15 @@ public final class StudySpecs {
      * the request's {@code spec} field). Empty when it can.
      */
     public static List<FieldViolation> validate(StudySpec spec, int gridPointsPerAxis) {
+        return validate(spec, gridPointsPerAxis, false);
+    }
+
+    /**
+     * As {@link #validate(StudySpec, int)}, on a coordinator that does or does not receive
+     * law-svc's forecasts (which law-based pruning needs).
+     */
+    public static List<FieldViolation> validate(
+            StudySpec spec, int gridPointsPerAxis, boolean lawForecasts) {
         List<FieldViolation> v = new ArrayList<>();
         if (spec.getDisplayName().length() > 256) {
             v.add(new FieldViolation("spec.display_name", "at most 256 characters"));
@@ -58,7 +65,7 @@ public final class StudySpecs {
             v.add(new FieldViolation("spec.objective.token_budget", "must not be negative"));
         }
         v.addAll(Samplers.validate(spec, "spec.sampler", gridPointsPerAxis, spaceValid));
-        checkPruner(spec, v);
+        v.addAll(Pruners.validate(spec, "spec.pruner", lawForecasts));
         if (checkBaseRun(spec, v) && spec.hasSearchSpace()) {
             v.addAll(
                     RunSpecMapping.validate(
@@ -101,24 +108,6 @@ public final class StudySpecs {
                             "spec.budget",
                             "a budget of zero runs nothing: set at least one of max_trials,"
                                     + " max_tokens, max_wall_seconds above 0"));
-        }
-    }
-
-    private static void checkPruner(StudySpec spec, List<FieldViolation> v) {
-        Pruner pruner = spec.getPruner();
-        if (pruner == Pruner.UNRECOGNIZED) {
-            v.add(
-                    new FieldViolation(
-                            "spec.pruner",
-                            "unknown pruner value "
-                                    + spec.getPrunerValue()
-                                    + "; use one of "
-                                    + AVAILABLE_PRUNERS));
-        } else if (pruner != Pruner.PRUNER_UNSPECIFIED && !AVAILABLE_PRUNERS.contains(pruner)) {
-            v.add(
-                    new FieldViolation(
-                            "spec.pruner",
-                            pruner + " is not available yet; use one of " + AVAILABLE_PRUNERS));
         }
     }
 

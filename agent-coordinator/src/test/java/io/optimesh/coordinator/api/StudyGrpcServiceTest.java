@@ -374,18 +374,21 @@ class StudyGrpcServiceTest {
                             .extracting(BadRequest.FieldViolation::getField)
                             .containsExactly(expected.get(1));
                 });
-        // A TPE sampler is a valid value the coordinator cannot run yet.
-        StatusRuntimeException tpe =
+        // A law-informed sampler is a valid value the coordinator cannot run yet.
+        StatusRuntimeException lawInformed =
                 catchStatus(
                         () ->
                                 create(
                                         "",
                                         "",
                                         valid.toBuilder()
-                                                .setSampler(io.optimesh.v1.Sampler.SAMPLER_TPE)
+                                                .setSampler(
+                                                        io.optimesh.v1.Sampler
+                                                                .SAMPLER_LAW_INFORMED)
                                                 .build()));
-        assertThat(errorInfo(tpe).getReason()).isEqualTo("INVALID_STUDY_SPEC");
-        assertThat(badRequest(tpe).getFieldViolations(0).getField()).isEqualTo("spec.sampler");
+        assertThat(errorInfo(lawInformed).getReason()).isEqualTo("INVALID_STUDY_SPEC");
+        assertThat(badRequest(lawInformed).getFieldViolations(0).getField())
+                .isEqualTo("spec.sampler");
 
         StatusRuntimeException unknown =
                 catchStatus(

@@ -11,9 +11,13 @@ import io.optimesh.coordinator.study.InMemoryStudyEventLog;
 import io.optimesh.coordinator.study.Studies;
 import io.optimesh.coordinator.study.StudyAggregate;
 import io.optimesh.coordinator.study.StudyException;
+import io.optimesh.coordinator.study.StudySpecs;
 import io.optimesh.v1.CosineFamily;
 import io.optimesh.v1.FloatDomain;
+import io.optimesh.v1.IntermediateValue;
 import io.optimesh.v1.OptimizerSpec;
+import io.optimesh.v1.ParameterValue;
+import io.optimesh.v1.Pruner;
 import io.optimesh.v1.RunSpec;
 import io.optimesh.v1.Sampler;
 import io.optimesh.v1.Schedule;
@@ -308,6 +312,129 @@ class StudyRunnerTest {
                         e ->
                                 assertThat(e.kind())
                                         .isEqualTo(StudyException.Kind.FAILED_PRECONDITION));
+    }
+
+    private static StudySpec ashaSearch(int maxTrials, int parallelism) {
+        return lrSearch(maxTrials, parallelism).toBuilder()
+                .setPruner(Pruner.PRUNER_ASHA)
+                .setBaseRun(BASE.toBuilder().setEvalInterval(25))
+                .build();
+    }
+
+    @Test
+    void anAshaStudyStopsTrialsBehindTheirRungAndRecordsThemPruned() throws Exception {
+        Studies studies = new Studies(log, clock);
+        AnalyticTrialExecutor trainer = new AnalyticTrialExecutor(Duration.ofMillis(150));
+        StudyRunner runner = runner(studies, trainer);
+        runner.create("req-asha", "asha", ashaSearch(12, 1));
+        Study done = awaitStudy(studies, "asha", StudyAggregate::settled);
+
+        assertThat(done.getState()).isEqualTo(StudyState.STUDY_STATE_SUCCEEDED);
+        List<Trial> trials = studies.locked("asha", StudyAggregate::trials);
+        assertThat(trials).hasSize(12);
+        List<Trial> pruned =
+                trials.stream().filter(t -> t.getState() == TrialState.TRIAL_STATE_PRUNED).toList();
+        // Rungs at steps 25 and 75 (eval interval 25, eta 3): with the trials one at a time,
+        // every trial behind the best of the ones before it at a rung is pruned there.
+        assertThat(pruned).hasSizeGreaterThanOrEqualTo(4);
+        long fullRun = 100L * 8 * 64;
+        for (Trial t : pruned) {
+            assertThat(t.getStateReason()).startsWith("successive halving: loss");
+            assertThat(t.getIntermediateValuesCount()).isBetween(1, 3);
+            assertThat(t.getObjectiveValue())
+                    .isEqualTo(
+                            t.getIntermediateValues(t.getIntermediateValuesCount() - 1)
+                                    .getValue());
+            assertThat(t.getComputeTokens()).isLessThan(fullRun);
+        }
+        // The best learning rate has the lowest loss at every step, so it is never pruned.
+        Trial closestToOptimum =
+                trials.stream()
+                        .filter(t -> lr(t) <= AnalyticTrialExecutor.DIVERGENCE_LEARNING_RATE)
+                        .min(Comparator.comparingDouble(StudyRunnerTest::decadesFromOptimum))
+                        .orElseThrow();
+        assertThat(closestToOptimum.getState()).isEqualTo(TrialState.TRIAL_STATE_SUCCEEDED);
+        assertThat(done.getBestTrial().getName()).isEqualTo(closestToOptimum.getName());
+        assertThat(done.getComputeTokens()).isLessThan(12 * fullRun * 3 / 4);
+        // The log carries each pruning, and replaying it rebuilds the same trials.
+        assertThat(log.events("asha"))
+                .filteredOn(e -> e instanceof TrialEnded)
+                .map(e -> ((TrialEnded) e).getTrial().getState())
+                .filteredOn(state -> state == TrialState.TRIAL_STATE_PRUNED)
+                .hasSize(pruned.size());
+        Studies rebuilt = log.replayInto(new Studies(log, clock));
+        assertThat(rebuilt.locked("asha", StudyAggregate::trials)).isEqualTo(trials);
+    }
+
+    @Test
+    void aRunStoppedForPruningBeforeACrashEndsPrunedAfterTheRestart() throws Exception {
+        AnalyticTrialExecutor trainer = new AnalyticTrialExecutor(Duration.ofSeconds(5));
+        StudySpec spec = StudySpecs.normalize(ashaSearch(4, 1), 1);
+        Studies before = new Studies(log, clock);
+        before.create(
+                Study.newBuilder()
+                        .setName("studies/crash-prune")
+                        .setSpec(spec)
+                        .setState(StudyState.STUDY_STATE_RUNNING)
+                        .build());
+        double[] lrs = {3e-3, 1e-3, 1e-2, 1e-4};
+        String lastRun = "";
+        for (int i = 0; i < lrs.length; i++) {
+            String name = "studies/crash-prune/trials/" + (i + 1);
+            Trial trial =
+                    Trial.newBuilder()
+                            .setName(name)
+                            .putParameters(
+                                    "learning_rate",
+                                    ParameterValue.newBuilder().setFloatValue(lrs[i]).build())
+                            .setState(TrialState.TRIAL_STATE_PENDING)
+                            .build();
+            RunSpec run =
+                    RunSpecMapping.apply(
+                            spec.getBaseRun(), spec.getObjective(), trial.getParametersMap(), name);
+            String runName = trainer.start(StudyRunner.requestId(name, 1), run);
+            before.record("crash-prune", TrialCreated.newBuilder().setTrial(trial).build());
+            before.record(
+                    "crash-prune",
+                    TrialStarted.newBuilder().setTrial(name).setRun(runName).setAttempt(1).build());
+            before.record(
+                    "crash-prune",
+                    TrialProgressReported.newBuilder()
+                            .setTrial(name)
+                            .setValue(
+                                    IntermediateValue.newBuilder()
+                                            .setStep(25)
+                                            .setValue(AnalyticTrialExecutor.lossAt(run, 25)))
+                            .build());
+            if (i < 3) {
+                Trial ended =
+                        before.locked("crash-prune", s -> s.trial(name).orElseThrow()).toBuilder()
+                                .setState(TrialState.TRIAL_STATE_SUCCEEDED)
+                                .setObjectiveValue(AnalyticTrialExecutor.finalLoss(run))
+                                .build();
+                before.record("crash-prune", TrialEnded.newBuilder().setTrial(ended).build());
+            }
+            lastRun = runName;
+        }
+        // The coordinator stopped the fourth run for pruning and died before recording it.
+        trainer.stop(lastRun);
+
+        Studies after = log.replayInto(new Studies(log, clock));
+        runner(after, trainer);
+        Study done = awaitStudy(after, "crash-prune", StudyAggregate::settled);
+
+        Trial fourth = after.locked("crash-prune", s -> s.trial("studies/crash-prune/trials/4"))
+                .orElseThrow();
+        assertThat(fourth.getState()).isEqualTo(TrialState.TRIAL_STATE_PRUNED);
+        assertThat(fourth.getStateReason())
+                .startsWith("successive halving: loss")
+                .contains("rung 0 (step 25)")
+                .contains("4 trials");
+        assertThat(fourth.getObjectiveValue())
+                .isEqualTo(fourth.getIntermediateValues(0).getValue());
+        assertThat(trainer.runsCreated()).isEqualTo(4);
+        assertThat(done.getState()).isEqualTo(StudyState.STUDY_STATE_SUCCEEDED);
+        assertThat(done.getBestTrial().getName()).isEqualTo("studies/crash-prune/trials/1");
     }
 
     @Test

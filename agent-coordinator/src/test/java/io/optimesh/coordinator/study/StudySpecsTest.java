@@ -90,14 +90,50 @@ class StudySpecsTest {
                 StudySpecs.validate(VALID.toBuilder().setSamplerValue(42).build(), 5);
         assertThat(unknown).extracting(FieldViolation::field).containsExactly("spec.sampler");
         assertThat(unknown.get(0).description()).contains("unknown sampler value 42");
-        List<FieldViolation> tpe =
-                StudySpecs.validate(VALID.toBuilder().setSampler(Sampler.SAMPLER_TPE).build(), 5);
-        assertThat(tpe.get(0).description()).contains("SAMPLER_TPE is not available yet");
-        assertThat(fields(VALID.toBuilder().setSampler(Sampler.SAMPLER_GRID).build())).isEmpty();
+        List<FieldViolation> lawInformed =
+                StudySpecs.validate(
+                        VALID.toBuilder().setSampler(Sampler.SAMPLER_LAW_INFORMED).build(), 5);
+        assertThat(lawInformed.get(0).description())
+                .contains("SAMPLER_LAW_INFORMED is not available yet");
+        for (Sampler runnable :
+                List.of(
+                        Sampler.SAMPLER_GRID,
+                        Sampler.SAMPLER_SOBOL,
+                        Sampler.SAMPLER_TPE,
+                        Sampler.SAMPLER_CMA_ES,
+                        Sampler.SAMPLER_GP_BO)) {
+            assertThat(fields(VALID.toBuilder().setSampler(runnable).build())).isEmpty();
+        }
         assertThat(fields(VALID.toBuilder().setPrunerValue(99).build()))
                 .containsExactly("spec.pruner");
         assertThat(fields(VALID.toBuilder().setPruner(Pruner.PRUNER_ASHA).build()))
                 .containsExactly("spec.pruner");
+    }
+
+    @Test
+    void prunersNeedIntermediateEvaluationsAndTheLawPrunerNeedsForecasts() {
+        StudySpec evaluated =
+                VALID.toBuilder()
+                        .setBaseRun(VALID.getBaseRun().toBuilder().setEvalInterval(25))
+                        .build();
+        for (Pruner p :
+                List.of(
+                        Pruner.PRUNER_NONE,
+                        Pruner.PRUNER_MEDIAN,
+                        Pruner.PRUNER_ASHA,
+                        Pruner.PRUNER_HYPERBAND)) {
+            assertThat(fields(evaluated.toBuilder().setPruner(p).build())).isEmpty();
+        }
+        List<FieldViolation> noEvaluations =
+                StudySpecs.validate(VALID.toBuilder().setPruner(Pruner.PRUNER_MEDIAN).build(), 5);
+        assertThat(noEvaluations.get(0).description()).contains("spec.base_run.eval_interval");
+        StudySpec law = evaluated.toBuilder().setPruner(Pruner.PRUNER_LAW).build();
+        List<FieldViolation> withoutForecasts = StudySpecs.validate(law, 5, false);
+        assertThat(withoutForecasts)
+                .extracting(FieldViolation::field)
+                .containsExactly("spec.pruner");
+        assertThat(withoutForecasts.get(0).description()).contains("forecasts");
+        assertThat(StudySpecs.validate(law, 5, true)).isEmpty();
     }
 
     @Test
