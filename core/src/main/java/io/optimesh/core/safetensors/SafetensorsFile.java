@@ -275,7 +275,8 @@ public final class SafetensorsFile implements SafetensorsReader {
         return new SafetensorsFile(path, channel, dataStart, metadata, Collections.unmodifiableMap(tensors));
     }
 
-    private static String decodeUtf8(Path path, ByteBuffer bytes) throws SafetensorsFormatException {
+    /** Strictly: malformed UTF-8 is a format error, never replacement characters. */
+    static String decodeUtf8(Path path, ByteBuffer bytes) throws SafetensorsFormatException {
         try {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)

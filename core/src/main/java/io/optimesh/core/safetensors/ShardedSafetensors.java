@@ -33,6 +33,9 @@ public final class ShardedSafetensors implements SafetensorsReader {
     /** Bytes of tensor data in all shards, as Hugging Face records it in the index's metadata. */
     static final String TOTAL_SIZE_KEY = "total_size";
 
+    /** The longest file name common file systems allow (NAME_MAX). */
+    private static final int MAX_NAME_BYTES = 255;
+
     private final Path index;
     private final List<SafetensorsFile> shards;
     private final Map<String, SafetensorsFile> shardOf;
@@ -198,7 +201,7 @@ public final class ShardedSafetensors implements SafetensorsReader {
         byte[] bytes = Files.readAllBytes(index);
         JsonNode root;
         try {
-            root = Header.MAPPER.readTree(new String(bytes, StandardCharsets.UTF_8));
+            root = Header.MAPPER.readTree(SafetensorsFile.decodeUtf8(index, ByteBuffer.wrap(bytes)));
         } catch (JsonProcessingException e) {
             throw new SafetensorsFormatException(index + ": index is not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -234,9 +237,14 @@ public final class ShardedSafetensors implements SafetensorsReader {
         }
         String file = value.textValue();
         if (file.isEmpty() || file.equals(".") || file.equals("..") || file.contains("/") || file.contains("\\")
-                || file.indexOf('\0') >= 0) {
+                || file.chars().anyMatch(Character::isISOControl)) {
             throw new SafetensorsFormatException(index + ": tensor '" + tensor + "' maps to '" + file
                     + "', which is not a file name in the index's directory");
+        }
+        // File systems cap a name at 255 bytes; a longer one could only fail to open, with a system error.
+        if (file.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw new SafetensorsFormatException(index + ": tensor '" + tensor + "' maps to a shard name of "
+                    + file.getBytes(StandardCharsets.UTF_8).length + " bytes, longer than a file name may be");
         }
         return file;
     }

@@ -119,6 +119,13 @@ class ShardedSafetensorsTest {
         assertMalformed("{\"weight_map\": {", "not valid JSON");
         assertMalformed("[]", "not a JSON object");
         assertMalformed("{}", "\"weight_map\" is missing");
+        // Found by the fuzzer: a name no file system allows failed with a FileSystemException.
+        assertMalformed("{\"weight_map\": {\"x\": \"" + "s".repeat(256) + "\"}}", "shard name of 256 bytes");
+        assertMalformed("{\"weight_map\": {\"x\": \"s\\u0001.safetensors\"}}", "not a file name");
+        Path latin1 = dir.resolve("latin1.safetensors.index.json");
+        Files.write(latin1, "{\"weight_map\": {\"\u00e9\": \"s1.safetensors\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> SafetensorsReader.open(latin1).close()).isInstanceOf(SafetensorsFormatException.class)
+                .hasMessageContaining("not valid UTF-8");
     }
 
     private void assertMalformed(String index, String message) throws IOException {

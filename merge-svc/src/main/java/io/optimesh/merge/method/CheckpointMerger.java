@@ -25,7 +25,10 @@ import java.util.stream.Collectors;
 
 /**
  * Merges safetensors checkpoints tensor by tensor, chunk by chunk, so that memory stays bounded by
- * {@code (inputs + 1) * chunkElements} values whatever the size of the model or of its largest tensor.
+ * {@code (inputs + 1) * chunkElements} values whatever the size of the model or of its largest tensor. A method
+ * that needs a whole tensor first ({@link TensorMerge#prepare}) scans it chunk by chunk, as often as it must,
+ * before it is merged. Inputs and the output are single files or sharded checkpoints (a path ending with
+ * {@code .index.json}), as {@link SafetensorsReader#open} and {@link SafetensorsSink#create} read and write them.
  *
  * <p>Every input must hold the same tensor names with the same dtypes and shapes. Floating-point
  * tensors (F16, BF16, F32, F64) are combined by the method and keep their dtype; any other tensor
@@ -34,7 +37,9 @@ import java.util.stream.Collectors;
  *
  * <p>The output's {@code __metadata__} holds the entries every input shares (so {@code format: pt}
  * survives) and the provenance: {@code optimesh.merge.method}, {@code optimesh.merge.inputs} (a JSON array
- * of the inputs' URIs) and each method parameter as {@code optimesh.merge.<name>} (JSON).
+ * of the inputs' URIs), {@code optimesh.merge.base} (the first input's URI, for a method that
+ * {@linkplain TensorMerge#usesBase uses a base}; it is then left out of the inputs) and each method parameter
+ * as {@code optimesh.merge.<name>} (JSON).
  */
 public final class CheckpointMerger {
 

@@ -328,6 +328,18 @@ class MergeGrpcServiceTest {
     }
 
     @Test
+    void aMalformedBaseIsBlamedOnItsOwnField() throws Exception {
+        Path base = Files.write(dir.resolve("base.safetensors"), new byte[] {(byte) 0xff, 0, 0, 0, 0, 0, 0, 0, '{', '}'});
+        String id = UUID.randomUUID().toString();
+        StatusRuntimeException e = refused(linear(id, 1, 1).toBuilder().setMethod(MergeMethod.MERGE_METHOD_TIES)
+                .setOptions(MergeOptions.newBuilder().setBaseUri(base.toUri().toString()).setDensity(0.5)).build());
+        assertThat(errorInfo(e).getReason()).isEqualTo("CHECKPOINT_MALFORMED");
+        assertThat(violations(e)).containsOnlyKeys("options.base_uri");
+        assertThat(violations(e).get("options.base_uri")).contains("header length 255 runs past the end of the file");
+        assertNothingWritten(id);
+    }
+
+    @Test
     void theWeightSearchIsUnimplemented() {
         StatusRuntimeException search = catchThrowableOfType(StatusRuntimeException.class,
                 () -> merges.searchMergeWeights(SearchMergeWeightsRequest.newBuilder()
