@@ -310,6 +310,10 @@ public final class SafetensorsFile implements SafetensorsReader {
     private static TensorInfo parseTensor(Path path, String name, JsonNode node, long bufferLength)
             throws SafetensorsFormatException {
         String where = path + ": tensor '" + name + "'";
+        // Found by fuzzing: an empty name slipped through to TensorSpec's IllegalArgumentException.
+        if (name.isEmpty()) {
+            throw new SafetensorsFormatException(path + ": a tensor has an empty name");
+        }
         if (!node.isObject()) {
             throw new SafetensorsFormatException(where + " is " + node.getNodeType() + ", not an object");
         }
