@@ -28,7 +28,7 @@ import java.util.Optional;
  * for large tensors, so a file of any size can be opened and read tensor by tensor or slice by slice.
  * Thread-safe: reads are positional and share no state.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements SafetensorsReader {
 
     /** Tensors at least this large are memory-mapped by {@link #read(String)}; smaller ones are copied. */
     private static final long MAP_THRESHOLD_BYTES = 1 << 20;
@@ -72,25 +72,30 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    @Override
     public Path path() {
         return path;
     }
 
     /** The header's {@code __metadata__}, in file order; empty when the file has none. */
+    @Override
     public Map<String, String> metadata() {
         return metadata;
     }
 
     /** Every tensor, in header order. */
+    @Override
     public List<TensorInfo> tensors() {
         return List.copyOf(tensors.values());
     }
 
+    @Override
     public Optional<TensorInfo> find(String name) {
         return Optional.ofNullable(tensors.get(name));
     }
 
     /** The tensor named {@code name}; {@link IllegalArgumentException} if the file has none. */
+    @Override
     public TensorInfo info(String name) {
         TensorInfo info = tensors.get(name);
         if (info == null) {
@@ -118,6 +123,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** {@code length} bytes of the tensor starting {@code byteOffset} bytes into it, little-endian. */
+    @Override
     public ByteBuffer read(String name, long byteOffset, int length) throws IOException {
         TensorInfo info = info(name);
         checkRange(info, byteOffset, length, info.byteSize(), "bytes");
@@ -135,6 +141,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** Elements {@code [fromElement, fromElement + count)} of an F32, F16 or BF16 tensor, as floats. */
+    @Override
     public void readFloats(String name, long fromElement, float[] dst, int offset, int count) throws IOException {
         TensorInfo info = info(name);
         DType dtype = info.dtype();
@@ -155,6 +162,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** Elements {@code [fromElement, fromElement + count)} of a floating-point tensor, as doubles. */
+    @Override
     public void readDoubles(String name, long fromElement, double[] dst, int offset, int count) throws IOException {
         TensorInfo info = info(name);
         DType dtype = info.dtype();
@@ -267,7 +275,8 @@ public final class SafetensorsFile implements AutoCloseable {
         return new SafetensorsFile(path, channel, dataStart, metadata, Collections.unmodifiableMap(tensors));
     }
 
-    private static String decodeUtf8(Path path, ByteBuffer bytes) throws SafetensorsFormatException {
+    /** Strictly: malformed UTF-8 is a format error, never replacement characters. */
+    static String decodeUtf8(Path path, ByteBuffer bytes) throws SafetensorsFormatException {
         try {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -301,6 +310,10 @@ public final class SafetensorsFile implements AutoCloseable {
     private static TensorInfo parseTensor(Path path, String name, JsonNode node, long bufferLength)
             throws SafetensorsFormatException {
         String where = path + ": tensor '" + name + "'";
+        // Found by fuzzing: an empty name slipped through to TensorSpec's IllegalArgumentException.
+        if (name.isEmpty()) {
+            throw new SafetensorsFormatException(path + ": a tensor has an empty name");
+        }
         if (!node.isObject()) {
             throw new SafetensorsFormatException(where + " is " + node.getNodeType() + ", not an object");
         }

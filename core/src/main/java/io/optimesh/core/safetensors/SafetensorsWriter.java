@@ -31,7 +31,7 @@ import java.util.UUID;
  *
  * <p>Not thread-safe.
  */
-public final class SafetensorsWriter implements AutoCloseable {
+public final class SafetensorsWriter implements SafetensorsSink {
 
     private static final int ENCODE_CHUNK_BYTES = 1 << 20;
 
@@ -90,6 +90,7 @@ public final class SafetensorsWriter implements AutoCloseable {
      * which must be the first declared tensor not yet complete. Chunks may split elements; the chunk's
      * position is advanced past what was written.
      */
+    @Override
     public void write(String name, ByteBuffer chunk) throws IOException {
         ensureOpen();
         try {
@@ -102,12 +103,14 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
 
     /** Appends {@code count} values to tensor {@code name}, encoded as its F32, F16, BF16 or F64 type. */
+    @Override
     public void writeFloats(String name, float[] values, int offset, int count) throws IOException {
         Objects.checkFromIndexSize(offset, count, values.length);
         writeEncoded(name, count, (dtype, from, n, dst) -> FloatCodec.encode(dtype, values, offset + from, n, dst));
     }
 
     /** Appends {@code count} values to tensor {@code name}, each rounded once to its floating-point type. */
+    @Override
     public void writeDoubles(String name, double[] values, int offset, int count) throws IOException {
         Objects.checkFromIndexSize(offset, count, values.length);
         writeEncoded(name, count, (dtype, from, n, dst) -> FloatCodec.encode(dtype, values, offset + from, n, dst));
@@ -174,6 +177,7 @@ public final class SafetensorsWriter implements AutoCloseable {
      * Discards the file being written: the temporary file is deleted, the target is left as it was, and
      * {@link #close()} then does nothing. For callers that fail for reasons of their own mid-stream.
      */
+    @Override
     public void abort() {
         if (finished) {
             return;

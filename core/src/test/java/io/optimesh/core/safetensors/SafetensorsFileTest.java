@@ -88,6 +88,8 @@ class SafetensorsFileTest {
         String f32x2 = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
         return Stream.of(
                 Arguments.of("shorter than the length prefix", new byte[] {16, 0, 0}, "too short for the 8-byte header length"),
+                Arguments.of("empty tensor name (a fuzzer finding)", file("{\"\":{\"dtype\":\"F16\",\"shape\":[1],"
+                        + "\"data_offsets\":[0,2]}}", new byte[2]), "a tensor has an empty name"),
                 Arguments.of("header length past the end", file(1000, f32x2, new byte[8]),
                         "header length 1000 runs past the end of the file"),
                 Arguments.of("header length with the top bit set", file(-1L, f32x2, new byte[8]),

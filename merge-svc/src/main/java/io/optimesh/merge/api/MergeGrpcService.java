@@ -27,7 +27,9 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -101,12 +103,13 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
         long start = System.nanoTime();
         try {
             Files.createDirectories(plan.output().getParent());
-            new CheckpointMerger(config.chunkElements()).merge(plan.inputs(), plan.output(), plan.method(),
-                    (tensor, done, total, bytes) -> responses.onNext(MergeCheckpointsResponse.newBuilder()
-                            .setProgress(MergeProgress.newBuilder().setTensorsDone(done).setTensorsTotal(total)
-                                    .setBytesWritten(bytes))
-                            .build()));
-            long size = Files.size(plan.output());
+            var merged = new CheckpointMerger(config.chunkElements(), plan.maxShardBytes())
+                    .merge(plan.inputs(), plan.output(), plan.method(),
+                            (tensor, done, total, bytes) -> responses.onNext(MergeCheckpointsResponse.newBuilder()
+                                    .setProgress(MergeProgress.newBuilder().setTensorsDone(done).setTensorsTotal(total)
+                                            .setBytesWritten(bytes))
+                                    .build()));
+            long size = merged.bytes();
             double seconds = (System.nanoTime() - start) / 1e9;
             sample.stop(meters.timer("optimesh.merge.duration", "method", plan.method().name()));
             String uri = CheckpointUris.toUri(plan.output());
@@ -119,9 +122,13 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
                     .setSeconds(seconds)
                     .build();
         } catch (IncompatibleCheckpointsException e) {
-            throw inputError(request, e.input(), "CHECKPOINTS_INCOMPATIBLE", e.getMessage(), Map.of("tensor", e.tensor()));
+            throw inputError(plan.sources().get(e.input()), "CHECKPOINTS_INCOMPATIBLE", e.getMessage(),
+                    Map.of("tensor", e.tensor()));
         } catch (InvalidCheckpointException e) {
-            throw inputError(request, e.input(), "CHECKPOINT_MALFORMED", e.getMessage(), Map.of());
+            throw inputError(plan.sources().get(e.input()), "CHECKPOINT_MALFORMED", e.getMessage(), Map.of());
+        } catch (FileAlreadyExistsException e) {
+            // A shard of a sharded output that is there already (the index itself was checked before).
+            throw MergeRequests.alreadyExists(Path.of(e.getFile()));
         } catch (IOException e) {
             LOG.errorf(e, "Merge into %s failed", plan.output());
             throw GrpcErrors.internal("MERGE_IO_FAILED", "merge into " + CheckpointUris.toUri(plan.output())
@@ -134,11 +141,11 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
     }
 
     /** INVALID_ARGUMENT pointing at the input at fault; the message is the domain's, which names the file. */
-    private static StatusRuntimeException inputError(MergeCheckpointsRequest request, int input, String reason,
-            String message, Map<String, String> metadata) {
-        String field = "inputs[" + input + "].uri";
+    private static StatusRuntimeException inputError(MergePlan.Source source, String reason, String message,
+            Map<String, String> metadata) {
+        String field = source.field();
         Map<String, String> info = new HashMap<>(metadata);
-        info.put("uri", request.getInputs(input).getUri());
+        info.put("uri", source.uri());
         BadRequest details = BadRequest.newBuilder().addFieldViolations(FieldViolation.newBuilder()
                 .setField(field).setReason(reason).setDescription(message)).build();
         return GrpcErrors.error(Code.INVALID_ARGUMENT, reason, field + ": " + message, info, details);

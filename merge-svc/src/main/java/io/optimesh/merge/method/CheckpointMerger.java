@@ -2,14 +2,16 @@ package io.optimesh.merge.method;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.optimesh.core.safetensors.SafetensorsFile;
 import io.optimesh.core.safetensors.SafetensorsFormatException;
-import io.optimesh.core.safetensors.SafetensorsWriter;
+import io.optimesh.core.safetensors.SafetensorsReader;
+import io.optimesh.core.safetensors.SafetensorsSink;
+import io.optimesh.core.safetensors.ShardedSafetensors;
 import io.optimesh.core.safetensors.TensorInfo;
 import io.optimesh.core.safetensors.TensorSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +25,10 @@ import java.util.stream.Collectors;
 
 /**
  * Merges safetensors checkpoints tensor by tensor, chunk by chunk, so that memory stays bounded by
- * {@code (inputs + 1) * chunkElements} values whatever the size of the model or of its largest tensor.
+ * {@code (inputs + 1) * chunkElements} values whatever the size of the model or of its largest tensor. A method
+ * that needs a whole tensor first ({@link TensorMerge#prepare}) scans it chunk by chunk, as often as it must,
+ * before it is merged. Inputs and the output are single files or sharded checkpoints (a path ending with
+ * {@code .index.json}), as {@link SafetensorsReader#open} and {@link SafetensorsSink#create} read and write them.
  *
  * <p>Every input must hold the same tensor names with the same dtypes and shapes. Floating-point
  * tensors (F16, BF16, F32, F64) are combined by the method and keep their dtype; any other tensor
@@ -32,7 +37,9 @@ import java.util.stream.Collectors;
  *
  * <p>The output's {@code __metadata__} holds the entries every input shares (so {@code format: pt}
  * survives) and the provenance: {@code optimesh.merge.method}, {@code optimesh.merge.inputs} (a JSON array
- * of the inputs' URIs) and each method parameter as {@code optimesh.merge.<name>} (JSON).
+ * of the inputs' URIs), {@code optimesh.merge.base} (the first input's URI, for a method that
+ * {@linkplain TensorMerge#usesBase uses a base}; it is then left out of the inputs) and each method parameter
+ * as {@code optimesh.merge.<name>} (JSON).
  */
 public final class CheckpointMerger {
 
@@ -46,17 +53,34 @@ public final class CheckpointMerger {
 
     private static final JsonMapper JSON = new JsonMapper();
 
+    /** Provenance key of the base model's URI, for methods that take deltas from one. */
+    public static final String BASE_KEY = PROVENANCE_PREFIX + "base";
+
     private final int chunkElements;
+    private final long maxShardBytes;
 
     public CheckpointMerger() {
         this(DEFAULT_CHUNK_ELEMENTS);
     }
 
     public CheckpointMerger(int chunkElements) {
+        this(chunkElements, 0);
+    }
+
+    /**
+     * @param chunkElements elements of a tensor read from each input at a time
+     * @param maxShardBytes the largest shard of a sharded output (one named {@code *.safetensors.index.json});
+     *     0 for the default, and always 0 for a single-file output
+     */
+    public CheckpointMerger(int chunkElements, long maxShardBytes) {
         if (chunkElements < 1) {
             throw new IllegalArgumentException("chunkElements must be positive, got " + chunkElements);
         }
+        if (maxShardBytes < 0) {
+            throw new IllegalArgumentException("maxShardBytes must not be negative, got " + maxShardBytes);
+        }
         this.chunkElements = chunkElements;
+        this.maxShardBytes = maxShardBytes;
     }
 
     /**
@@ -66,15 +90,15 @@ public final class CheckpointMerger {
      * @throws IncompatibleCheckpointsException if the inputs do not hold the same tensors
      * @throws InvalidCheckpointException if an input is not a valid safetensors file
      */
-    public MergeResult merge(List<Path> inputs, Path output, ElementwiseMerge method) throws IOException {
+    public MergeResult merge(List<Path> inputs, Path output, TensorMerge method) throws IOException {
         return merge(inputs, output, method, MergeProgressListener.NONE);
     }
 
     /**
-     * Like {@link #merge(List, Path, ElementwiseMerge)}, telling {@code listener} after each tensor is
+     * Like {@link #merge(List, Path, TensorMerge)}, telling {@code listener} after each tensor is
      * written. An exception thrown by the listener stops the merge and leaves nothing at {@code output}.
      */
-    public MergeResult merge(List<Path> inputs, Path output, ElementwiseMerge method, MergeProgressListener listener)
+    public MergeResult merge(List<Path> inputs, Path output, TensorMerge method, MergeProgressListener listener)
             throws IOException {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(output, "output");
@@ -92,10 +116,10 @@ public final class CheckpointMerger {
         }
     }
 
-    private MergeResult write(List<SafetensorsFile> files, List<TensorInfo> tensors, Path output,
-            ElementwiseMerge method, Map<String, String> metadata, MergeProgressListener listener) throws IOException {
+    private MergeResult write(List<SafetensorsReader> files, List<TensorInfo> tensors, Path output,
+            TensorMerge method, Map<String, String> metadata, MergeProgressListener listener) throws IOException {
         List<TensorSpec> specs = tensors.stream().map(TensorInfo::spec).toList();
-        SafetensorsWriter writer = SafetensorsWriter.create(output, specs, metadata);
+        SafetensorsSink writer = SafetensorsSink.create(output, specs, metadata, maxShardBytes);
         try {
             int combined = 0;
             long elements = 0;
@@ -113,31 +137,58 @@ public final class CheckpointMerger {
                 listener.tensorWritten(t.name(), i + 1, tensors.size(), bytes);
             }
             writer.close();
-            return new MergeResult(output, tensors.size(), combined, elements, metadata);
+            return new MergeResult(output, tensors.size(), combined, elements, metadata, writtenBytes(output));
         } catch (IOException | RuntimeException e) {
             writer.abort();
             throw e;
         }
     }
 
-    private void combine(List<SafetensorsFile> files, TensorInfo t, ElementwiseMerge method, SafetensorsWriter writer)
+    private void combine(List<SafetensorsReader> files, TensorInfo t, TensorMerge method, SafetensorsSink writer)
             throws IOException {
         long n = t.elementCount();
         int chunk = (int) Math.min(chunkElements, n);
         double[][] in = new double[files.size()][chunk];
         double[] out = new double[chunk];
+        TensorMerge.TensorScan scan = visitor -> {
+            for (long start = 0; start < n; start += chunk) {
+                int len = (int) Math.min(chunk, n - start);
+                read(files, t, start, in, len);
+                visitor.visit(start, in, len);
+            }
+        };
+        TensorMerge.ChunkCombiner combiner = method.prepare(t, scan);
         for (long start = 0; start < n; start += chunk) {
             int len = (int) Math.min(chunk, n - start);
-            for (int i = 0; i < files.size(); i++) {
-                files.get(i).readDoubles(t.name(), start, in[i], 0, len);
-            }
-            method.combine(in, len, out);
+            read(files, t, start, in, len);
+            combiner.combine(start, in, len, out);
             writer.writeDoubles(t.name(), out, 0, len);
         }
     }
 
+    private static void read(List<SafetensorsReader> files, TensorInfo t, long start, double[][] in, int len)
+            throws IOException {
+        for (int i = 0; i < files.size(); i++) {
+            files.get(i).readDoubles(t.name(), start, in[i], 0, len);
+        }
+    }
+
+    /** Bytes of the output: the file, or a sharded checkpoint's index and shards. */
+    private static long writtenBytes(Path output) throws IOException {
+        if (!SafetensorsReader.isIndex(output)) {
+            return Files.size(output);
+        }
+        try (ShardedSafetensors sharded = ShardedSafetensors.open(output)) {
+            long bytes = Files.size(output);
+            for (Path shard : sharded.shards()) {
+                bytes += Files.size(shard);
+            }
+            return bytes;
+        }
+    }
+
     /** Non-floating tensors have no meaningful average; they pass through only when all inputs agree. */
-    private void carryOver(List<SafetensorsFile> files, TensorInfo t, ElementwiseMerge method, SafetensorsWriter writer)
+    private void carryOver(List<SafetensorsReader> files, TensorInfo t, TensorMerge method, SafetensorsSink writer)
             throws IOException {
         long size = t.byteSize();
         long chunkBytes = (long) chunkElements * t.dtype().byteSize();
@@ -155,12 +206,12 @@ public final class CheckpointMerger {
         }
     }
 
-    private static List<TensorInfo> checkCompatible(List<SafetensorsFile> files) {
-        SafetensorsFile reference = files.get(0);
+    private static List<TensorInfo> checkCompatible(List<SafetensorsReader> files) {
+        SafetensorsReader reference = files.get(0);
         List<TensorInfo> tensors = reference.tensors();
         Set<String> names = tensors.stream().map(TensorInfo::name).collect(Collectors.toSet());
         for (int i = 1; i < files.size(); i++) {
-            SafetensorsFile other = files.get(i);
+            SafetensorsReader other = files.get(i);
             int input = i;
             for (TensorInfo t : tensors) {
                 TensorInfo o = other.find(t.name()).orElseThrow(() -> new IncompatibleCheckpointsException(t.name(), input,
@@ -185,7 +236,7 @@ public final class CheckpointMerger {
         return tensors;
     }
 
-    private static Map<String, String> metadata(List<SafetensorsFile> files, ElementwiseMerge method) {
+    private static Map<String, String> metadata(List<SafetensorsReader> files, TensorMerge method) {
         Map<String, String> metadata = new TreeMap<>();
         files.get(0).metadata().forEach((key, value) -> {
             boolean shared = files.stream().allMatch(f -> value.equals(f.metadata().get(key)));
@@ -195,6 +246,10 @@ public final class CheckpointMerger {
         });
         metadata.put(METHOD_KEY, method.name());
         List<String> uris = files.stream().map(f -> f.path().toAbsolutePath().normalize().toUri().toString()).toList();
+        if (method.usesBase()) {
+            metadata.put(BASE_KEY, uris.get(0));
+            uris = uris.subList(1, uris.size());
+        }
         try {
             metadata.put(INPUTS_KEY, JSON.writeValueAsString(uris));
         } catch (JsonProcessingException e) {
@@ -207,14 +262,14 @@ public final class CheckpointMerger {
     /** The input files, closed together. */
     private static final class OpenInputs implements AutoCloseable {
 
-        private final List<SafetensorsFile> files = new ArrayList<>();
+        private final List<SafetensorsReader> files = new ArrayList<>();
 
         static OpenInputs open(List<Path> paths) throws IOException {
             OpenInputs open = new OpenInputs();
             try {
                 for (int i = 0; i < paths.size(); i++) {
                     try {
-                        open.files.add(SafetensorsFile.open(paths.get(i)));
+                        open.files.add(SafetensorsReader.open(paths.get(i)));
                     } catch (SafetensorsFormatException e) {
                         throw new InvalidCheckpointException(i, paths.get(i), e);
                     }
@@ -233,7 +288,7 @@ public final class CheckpointMerger {
         @Override
         public void close() throws IOException {
             IOException failure = null;
-            for (SafetensorsFile f : files) {
+            for (SafetensorsReader f : files) {
                 try {
                     f.close();
                 } catch (IOException e) {

@@ -17,8 +17,12 @@ import io.optimesh.core.events.EventDecoder;
 import io.optimesh.core.events.Topics;
 import io.optimesh.core.safetensors.DType;
 import io.optimesh.core.safetensors.SafetensorsFile;
+import io.optimesh.core.safetensors.SafetensorsReader;
+import io.optimesh.core.safetensors.SafetensorsSink;
 import io.optimesh.core.safetensors.SafetensorsWriter;
+import io.optimesh.core.safetensors.ShardedSafetensors;
 import io.optimesh.core.safetensors.Tensor;
+import io.optimesh.core.safetensors.TensorSpec;
 import io.optimesh.core.testing.KafkaBrokerTestResource;
 import io.optimesh.merge.config.MergeConfig;
 import io.optimesh.v1.CheckpointRef;
@@ -26,6 +30,7 @@ import io.optimesh.v1.MergeCheckpointsRequest;
 import io.optimesh.v1.MergeCheckpointsResponse;
 import io.optimesh.v1.MergeCompleted;
 import io.optimesh.v1.MergeMethod;
+import io.optimesh.v1.MergeOptions;
 import io.optimesh.v1.MergeProgress;
 import io.optimesh.v1.MergeResult;
 import io.optimesh.v1.MergeServiceGrpc;
@@ -271,14 +276,68 @@ class MergeGrpcServiceTest {
     }
 
     @Test
-    void methodsToComeAreUnimplemented() {
-        StatusRuntimeException e = refused(linear(UUID.randomUUID().toString(), 1, 1).toBuilder()
-                .setMethod(MergeMethod.MERGE_METHOD_SLERP).build());
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(e.getStatus().getDescription()).contains("MERGE_METHOD_SLERP is not implemented yet")
-                .contains("MERGE_METHOD_LINEAR and MERGE_METHOD_ADJACENT");
+    void aTaskArithmeticMergeReadsAShardedInputAndWritesShards() throws Exception {
+        Path shardedLatest = dir.resolve("latest.safetensors.index.json");
+        try (SafetensorsSink sink = SafetensorsSink.create(shardedLatest, List.of(
+                new TensorSpec("w", DType.F32, new long[] {2, 3}), new TensorSpec("b", DType.F32, new long[] {3})),
+                Map.of("format", "pt"), 24)) {
+            sink.writeFloats("w", new float[] {5, 6, 7, 8, 9, 10}, 0, 6);
+            sink.writeFloats("b", new float[] {1.5f, 1, -2}, 0, 3);
+        }
+        Path output = dir.resolve("ta-" + UUID.randomUUID() + ".safetensors.index.json");
+        List<MergeCheckpointsResponse> responses = merge(MergeCheckpointsRequest.newBuilder()
+                .setMethod(MergeMethod.MERGE_METHOD_TASK_ARITHMETIC)
+                .addInputs(CheckpointRef.newBuilder().setUri(shardedLatest.toUri().toString()))
+                .setOptions(MergeOptions.newBuilder().setBaseUri(previous.toUri().toString()))
+                .addWeights(0.5)
+                .setOutputUri(output.toUri().toString())
+                .setMaxShardBytes(24)
+                .build());
 
+        MergeResult result = responses.get(responses.size() - 1).getResult();
+        assertThat(result.getWeightsList()).containsExactly(0.5);
+        try (SafetensorsReader merged = SafetensorsReader.open(output)) {
+            // base + 0.5 (latest - base): w = (1..6) + 0.5 * 4, b = (0.5, -1, 2) + 0.5 (1, 2, -4).
+            float[] w = new float[6];
+            merged.readFloats("w", 0, w, 0, 6);
+            assertThat(w).containsExactly(3, 4, 5, 6, 7, 8);
+            float[] b = new float[3];
+            merged.readFloats("b", 0, b, 0, 3);
+            assertThat(b).containsExactly(1, 0, 0);
+            assertThat(merged.metadata()).containsEntry("optimesh.merge.method", "task_arithmetic")
+                    .containsEntry("optimesh.merge.base", previous.toUri().toString());
+            List<Path> shards = ((ShardedSafetensors) merged).shards();
+            assertThat(shards).extracting(p -> p.getFileName().toString()).allMatch(n -> n.matches("ta-.*-0000[12]-of-00002\\.safetensors"));
+            assertThat(result.getOutput().getSizeBytes())
+                    .isEqualTo(Files.size(output) + Files.size(shards.get(0)) + Files.size(shards.get(1)));
+        }
     }
+
+    @Test
+    void optionsOutOfRangeAreRefusedByTheContractAndMissingOnesByTheService() {
+        StatusRuntimeException e = refused(linear("", 1, 1).toBuilder().setMethod(MergeMethod.MERGE_METHOD_TIES)
+                .setOptions(MergeOptions.newBuilder().setDensity(1.5).setDropProbability(1)).build());
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(violations(e)).containsOnlyKeys("options.density", "options.drop_probability");
+
+        e = refused(linear("", 1, -1).toBuilder().setMethod(MergeMethod.MERGE_METHOD_TIES).build());
+        assertThat(errorInfo(e).getReason()).isEqualTo("INVALID_MERGE_REQUEST");
+        assertThat(violationReasons(e)).containsOnly(Map.entry("options.base_uri", "BASE_REQUIRED"),
+                Map.entry("options.density", "OPTION_REQUIRED"), Map.entry("weights[1]", "WEIGHT_OUT_OF_RANGE"));
+    }
+
+    @Test
+    void aMalformedBaseIsBlamedOnItsOwnField() throws Exception {
+        Path base = Files.write(dir.resolve("base.safetensors"), new byte[] {(byte) 0xff, 0, 0, 0, 0, 0, 0, 0, '{', '}'});
+        String id = UUID.randomUUID().toString();
+        StatusRuntimeException e = refused(linear(id, 1, 1).toBuilder().setMethod(MergeMethod.MERGE_METHOD_TIES)
+                .setOptions(MergeOptions.newBuilder().setBaseUri(base.toUri().toString()).setDensity(0.5)).build());
+        assertThat(errorInfo(e).getReason()).isEqualTo("CHECKPOINT_MALFORMED");
+        assertThat(violations(e)).containsOnlyKeys("options.base_uri");
+        assertThat(violations(e).get("options.base_uri")).contains("header length 255 runs past the end of the file");
+        assertNothingWritten(id);
+    }
+
 
     private MergeCheckpointsRequest linear(String requestId, double w0, double w1) {
         return MergeCheckpointsRequest.newBuilder()

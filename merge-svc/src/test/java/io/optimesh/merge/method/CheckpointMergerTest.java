@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.optimesh.core.safetensors.DType;
 import io.optimesh.core.safetensors.SafetensorsFile;
 import io.optimesh.core.safetensors.SafetensorsFormatException;
+import io.optimesh.core.safetensors.SafetensorsReader;
+import io.optimesh.core.safetensors.SafetensorsSink;
 import io.optimesh.core.safetensors.SafetensorsWriter;
+import io.optimesh.core.safetensors.ShardedSafetensors;
 import io.optimesh.core.safetensors.Tensor;
 import io.optimesh.core.safetensors.TensorSpec;
 import java.io.IOException;
@@ -217,6 +220,53 @@ class CheckpointMergerTest {
                     throw new IllegalStateException("client went away after " + tensor);
                 })).hasMessage("client went away after w");
         assertThat(files()).containsExactly(a);
+    }
+
+    @Test
+    void mergesShardedInputsIntoShardsAndLeavesNoShardWhenItFails() throws IOException {
+        Path a = write("a", Tensor.f32("w", new long[] {4}, new float[] {1, 2, 3, 4}), Tensor.f32("b", new long[] {2}, new float[] {1, 1}));
+        Path shardedB = dir.resolve("b.safetensors.index.json");
+        try (SafetensorsSink sink = SafetensorsSink.create(shardedB, List.of(new TensorSpec("w", DType.F32, new long[] {4}),
+                new TensorSpec("b", DType.F32, new long[] {2})), Map.of(), 16)) {
+            sink.writeFloats("w", new float[] {3, 4, 5, 6}, 0, 4);
+            sink.writeFloats("b", new float[] {3, -1}, 0, 2);
+        }
+        Path out = dir.resolve("merged.safetensors.index.json");
+        MergeResult result = new CheckpointMerger(3, 16).merge(List.of(a, shardedB), out, LinearMerge.uniform(2));
+        try (SafetensorsReader merged = SafetensorsReader.open(out)) {
+            float[] w = new float[4];
+            merged.readFloats("w", 0, w, 0, 4);
+            assertThat(w).containsExactly(2, 3, 4, 5);
+            float[] b = new float[2];
+            merged.readFloats("b", 0, b, 0, 2);
+            assertThat(b).containsExactly(2, 0);
+            List<Path> shards = ((ShardedSafetensors) merged).shards();
+            assertThat(shards).extracting(p -> p.getFileName().toString())
+                    .containsExactly("merged-00001-of-00002.safetensors", "merged-00002-of-00002.safetensors");
+            assertThat(result.bytes()).isEqualTo(Files.size(out) + Files.size(shards.get(0)) + Files.size(shards.get(1)));
+        }
+
+        // The second shard's tensor differs in shape: the first shard was already committed, and is removed.
+        Path c = write("c", Tensor.f32("w", new long[] {4}, new float[4]), Tensor.f32("b", new long[] {1, 2}, new float[2]));
+        List<Path> before = files();
+        Path failed = dir.resolve("failed.safetensors.index.json");
+        assertThatThrownBy(() -> new CheckpointMerger(3, 16).merge(List.of(a, c), failed, LinearMerge.uniform(2)))
+                .isInstanceOf(IncompatibleCheckpointsException.class);
+        assertThat(files()).containsExactlyInAnyOrderElementsOf(before);
+    }
+
+    @Test
+    void aBaseThatDiffersIsInputZeroAndIsRecordedApart() throws IOException {
+        Path base = write("base", Tensor.f32("w", new long[] {2}, new float[] {0, 0}));
+        Path t = write("t", Tensor.f32("w", new long[] {2}, new float[] {1, 2}));
+        Path wide = write("wide", Tensor.f32("w", new long[] {3}, new float[3]));
+        Path out = dir.resolve("out.safetensors");
+        assertIncompatible(() -> new CheckpointMerger().merge(List.of(wide, t), out, TaskArithmeticMerge.of(1)), "w", 1,
+                "tensor 'w' has shape [3] in " + wide + " but [2] in " + t);
+        new CheckpointMerger().merge(List.of(base, t), out, TaskArithmeticMerge.of(1));
+        try (SafetensorsFile merged = SafetensorsFile.open(out)) {
+            assertThat(merged.metadata()).containsEntry("optimesh.merge.base", base.toUri().toString());
+        }
     }
 
     private void assertIncompatible(org.assertj.core.api.ThrowableAssert.ThrowingCallable merge, String tensor, int input,
