@@ -40,7 +40,9 @@ class MeshPlanTest {
                 .containsEntry("QUARKUS_GRPC_CLIENTS_LAW_PORT", "18083")
                 .containsEntry("QUARKUS_GRPC_CLIENTS_MERGE_PORT", "18084")
                 .containsEntry("OMP_WAIT_POLICY", "PASSIVE")
-                .hasSize(14);
+                .containsEntry("MKL_DYNAMIC", "FALSE")
+                .containsEntry("OMP_DYNAMIC", "FALSE")
+                .hasSize(16);
     }
 
     @Test
