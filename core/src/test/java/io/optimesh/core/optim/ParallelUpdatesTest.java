@@ -53,7 +53,7 @@ class ParallelUpdatesTest {
         for (int threads : new int[] {2, 3, 8}) {
             List<float[]> parallel = run(Adam.adamW(), threads);
             for (int i = 0; i < sequential.size(); i++) {
-                assertThat(parallel.get(i)).as("array %d on %d threads", i, threads).containsExactly(sequential.get(i));
+                assertThat(parallel.get(i)).as("array %d on %d threads", i, threads).isEqualTo(sequential.get(i));
             }
         }
     }
@@ -64,7 +64,7 @@ class ParallelUpdatesTest {
             List<float[]> sequential = run(algorithm, 1);
             List<float[]> parallel = run(algorithm, 4);
             for (int i = 0; i < sequential.size(); i++) {
-                assertThat(parallel.get(i)).as("%s array %d", algorithm.name(), i).containsExactly(sequential.get(i));
+                assertThat(parallel.get(i)).as("%s array %d", algorithm.name(), i).isEqualTo(sequential.get(i));
             }
         }
     }
