@@ -16,10 +16,14 @@ import io.optimesh.cli.Processes;
 import io.optimesh.core.events.EventDecoder;
 import io.optimesh.core.events.KeyedEvents;
 import io.optimesh.core.events.Topics;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.optimesh.v1.CheckpointRef;
 import io.optimesh.v1.ConstantFamily;
 import io.optimesh.v1.CreateRunRequest;
 import io.optimesh.v1.GetRunRequest;
 import io.optimesh.v1.ListRunsRequest;
+import io.optimesh.v1.OptimizerPlacement;
 import io.optimesh.v1.OptimizerSpec;
 import io.optimesh.v1.ResumeRunRequest;
 import io.optimesh.v1.Run;
@@ -30,6 +34,7 @@ import io.optimesh.v1.RunStarted;
 import io.optimesh.v1.RunState;
 import io.optimesh.v1.Schedule;
 import io.optimesh.v1.StepMetrics;
+import io.optimesh.v1.StopRunRequest;
 import io.optimesh.v1.TrainerServiceGrpc;
 import io.optimesh.v1.TrainerServiceGrpc.TrainerServiceBlockingStub;
 import io.optimesh.v1.WatchRunRequest;
@@ -37,6 +42,7 @@ import io.optimesh.v1.WatchRunResponse;
 import io.optimesh.v1.Warmup;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,10 +60,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The trainer as a process that dies: a broker and the packaged trainer-svc (and optimizer-svc),
- * started as the local mesh starts them; the trainer is killed with SIGKILL in the middle of a run
- * and started again on the same state directory, where the run is resumed and must repeat the
- * losses of an uninterrupted run of the same spec.
+ * The packaged trainer-svc and optimizer-svc as processes beside a broker, started as the local mesh
+ * starts them. The trainer is killed with SIGKILL in the middle of a run and started again on the
+ * same state directory, where the run is resumed and must repeat the losses of an uninterrupted run
+ * of the same spec. A run whose optimizer is placed in optimizer-svc stops, resumes from the
+ * service's snapshot, and repeats the losses of the optimizer run in process.
  */
 class TrainerRestartIT {
 
@@ -154,6 +161,10 @@ class TrainerRestartIT {
         assertThat(resumed.keySet()).first().isEqualTo(recovered.getStep());
         assertThat(resumed.keySet()).last().isEqualTo(STEPS - 1);
         assertThat(resumed).hasSize((int) (STEPS - recovered.getStep()));
+        assertSameLosses(executions, expected);
+    }
+
+    private static void assertSameLosses(List<Map<Long, Double>> executions, Map<Long, Double> expected) {
         for (Map<Long, Double> execution : executions) {
             OUT.printf("Steps %d..%d: first differing bit-wise at %s, largest difference %.3g%n",
                     ((TreeMap<Long, Double>) execution).firstKey(), ((TreeMap<Long, Double>) execution).lastKey(),
@@ -166,6 +177,44 @@ class TrainerRestartIT {
             execution.forEach((step, loss) -> assertThat(loss).as("loss at step %d", step)
                     .isCloseTo(expected.get(step), within(1e-5)));
         }
+    }
+
+    @Test
+    void aRunWithItsOptimizerInOptimizerSvcTrainsStopsAndResumesWithTheInProcessLosses() throws Exception {
+        TrainerServiceBlockingStub trainer = trainer();
+        RunSpec remoteSpec = spec().toBuilder().setOptimizerPlacement(OptimizerPlacement.OPTIMIZER_PLACEMENT_REMOTE)
+                .build();
+        Run remote = trainer.createRun(CreateRunRequest.newBuilder().setRunId("remote").setSpec(remoteSpec).build())
+                .getRun();
+        awaitFirstCheckpoint(trainer, remote.getName());
+        Run stopped = trainer.stopRun(StopRunRequest.newBuilder().setName(remote.getName()).build()).getRun();
+        assertThat(stopped.getState()).as("stopped before its end").isEqualTo(RunState.RUN_STATE_STOPPED);
+        assertThat(stopped.getStep()).isLessThan(STEPS);
+
+        // The stop checkpoint holds the weights and, in place of state arrays, optimizer-svc's snapshot.
+        CheckpointRef last = stopped.getCheckpoints(stopped.getCheckpointsCount() - 1);
+        assertThat(last.getStep()).isEqualTo(stopped.getStep());
+        Path directory = Path.of(URI.create(last.getUri())).getParent();
+        JsonNode optimizer = new ObjectMapper().readTree(directory.resolve("checkpoint.json").toFile())
+                .get("optimizer");
+        assertThat(optimizer.get("updates").asLong()).isEqualTo(stopped.getStep());
+        assertThat(optimizer.get("snapshots")).hasSize(1);
+        assertThat(Path.of(URI.create(optimizer.get("snapshots").get(0).asText()))).isRegularFile();
+        assertThat(directory.resolve("optimizer.safetensors")).doesNotExist();
+
+        trainer.resumeRun(ResumeRunRequest.newBuilder().setName(remote.getName()).build());
+        Run inProcess = trainer.createRun(CreateRunRequest.newBuilder().setRunId("in-process").setSpec(spec())
+                .build()).getRun();
+        assertThat(awaitEnd(trainer, remote.getName()).getState()).isEqualTo(RunState.RUN_STATE_SUCCEEDED);
+        assertThat(awaitEnd(trainer, inProcess.getName()).getState()).isEqualTo(RunState.RUN_STATE_SUCCEEDED);
+
+        Map<Long, Double> expected = losses("in-process").get(0);
+        assertThat(expected).hasSize((int) STEPS);
+        List<Map<Long, Double>> executions = losses("remote");
+        assertThat(executions).as("before the stop and after the resume").hasSize(2);
+        assertThat(executions.get(0).size() + executions.get(1).size()).isEqualTo((int) STEPS);
+        assertThat(((TreeMap<Long, Double>) executions.get(1)).firstKey()).isEqualTo(stopped.getStep());
+        assertSameLosses(executions, expected);
     }
 
     /** Watches a run until it has a checkpoint; returns the step it had reached then. */

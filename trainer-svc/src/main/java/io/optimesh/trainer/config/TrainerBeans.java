@@ -31,11 +31,13 @@ public class TrainerBeans {
     @Produces
     @Singleton
     @Startup
-    RunManager runManager(TrainerConfig config, KafkaRunEvents events, MeterRegistry meters) {
+    RunManager runManager(TrainerConfig config, KafkaRunEvents events, MeterRegistry meters,
+            OptimizerReplicas optimizers) {
         RunPlanner planner = new RunPlanner(new RunDefaults(config.device(), config.evalBatches(),
-                config.metricsBatchSize(), config.keepLastCheckpoints(), config.divergenceFactor()));
+                config.metricsBatchSize(), config.keepLastCheckpoints(), config.divergenceFactor(),
+                optimizers.channels().size()));
         return new RunManager(planner, config.stateDir().resolve("checkpoints").resolve("runs"), events, meters,
-                config.maxQueuedRuns(), config.stopWait());
+                config.maxQueuedRuns(), config.stopWait(), optimizers.channels());
     }
 
     @Produces

@@ -2,6 +2,7 @@ package io.optimesh.trainer.run;
 
 import ai.djl.engine.Engine;
 import com.google.protobuf.Message;
+import io.grpc.Channel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,6 +81,7 @@ public final class RunManager {
     private final Path checkpointRoot;
     private final RunRecords records;
     private final RunEvents events;
+    private final List<? extends Channel> optimizerReplicas;
     private final int maxQueuedRuns;
     private final Duration stopWait;
     private final ExecutorService worker;
@@ -95,14 +97,17 @@ public final class RunManager {
      * @param checkpointRoot runs' checkpoints go to {@code <checkpointRoot>/<run id>/}
      * @param maxQueuedRuns runs that may wait PENDING at once
      * @param stopWait how long {@link #stop} waits for a running run to reach a step boundary
+     * @param optimizerReplicas optimizer-svc's replicas, in shard order, for runs placing their
+     *     optimizer there (the planner's defaults must count them)
      * @throws java.io.UncheckedIOException when the recorded runs cannot be listed
      */
     public RunManager(RunPlanner planner, Path checkpointRoot, RunEvents events, MeterRegistry meters,
-            int maxQueuedRuns, Duration stopWait) {
+            int maxQueuedRuns, Duration stopWait, List<? extends Channel> optimizerReplicas) {
         this.planner = planner;
         this.checkpointRoot = checkpointRoot.toAbsolutePath().normalize();
         this.records = new RunRecords(this.checkpointRoot);
         this.events = events;
+        this.optimizerReplicas = List.copyOf(optimizerReplicas);
         this.maxQueuedRuns = maxQueuedRuns;
         this.stopWait = stopWait;
         this.worker = Executors.newSingleThreadExecutor(r -> {
@@ -406,7 +411,7 @@ public final class RunManager {
         TrainingOutcome outcome;
         try {
             outcome = RunExecution.train(entry.plan, entry.store, resumed, new Progress(entry),
-                    () -> entry.stopRequested);
+                    () -> entry.stopRequested, optimizerReplicas);
         } catch (RuntimeException | Error e) {
             LOG.errorf(e, "%s failed", entry.name);
             String reason = e.getClass().getSimpleName() + ": " + e.getMessage();

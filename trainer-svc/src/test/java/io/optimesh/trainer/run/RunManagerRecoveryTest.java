@@ -74,7 +74,7 @@ class RunManagerRecoveryTest {
     }
 
     private static RunManager manager(Path root, RunEvents events) {
-        return new RunManager(PLANNER, root, events, new SimpleMeterRegistry(), 4, Duration.ofSeconds(30));
+        return new RunManager(PLANNER, root, events, new SimpleMeterRegistry(), 4, Duration.ofSeconds(30), List.of());
     }
 
     private static Run awaitEnd(RunManager manager, String name) throws Exception {
