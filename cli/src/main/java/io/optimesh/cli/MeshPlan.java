@@ -102,11 +102,13 @@ public record MeshPlan(MeshLayout layout, List<MeshService> services, int basePo
     /**
      * The environment every JVM that runs PyTorch gets, services and benchmarks alike. OpenMP
      * threads spin while idle unless told not to, which makes training steps several times slower
-     * on a shared CPU; MKL otherwise uses fewer threads on a busy CPU, changing matmul rounding, so
-     * resumed runs would no longer repeat their uninterrupted losses bit-exactly.
+     * on a shared CPU; MKL otherwise uses fewer threads on a busy CPU, and picks kernels by the
+     * memory alignment of each array (MKL_CBWR=AUTO: conditional numerical reproducibility), either
+     * of which changes matmul rounding, so resumed runs would no longer repeat their uninterrupted
+     * losses bit-exactly.
      */
-    public static final Map<String, String> TORCH_ENVIRONMENT =
-            Map.of("OMP_WAIT_POLICY", "PASSIVE", "MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE");
+    public static final Map<String, String> TORCH_ENVIRONMENT = Map.of("OMP_WAIT_POLICY", "PASSIVE",
+            "MKL_DYNAMIC", "FALSE", "OMP_DYNAMIC", "FALSE", "MKL_CBWR", "AUTO");
 
     public List<String> command(MeshService service, Path java) {
         List<String> cmd = new ArrayList<>();

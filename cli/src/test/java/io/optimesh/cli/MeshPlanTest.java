@@ -42,7 +42,8 @@ class MeshPlanTest {
                 .containsEntry("OMP_WAIT_POLICY", "PASSIVE")
                 .containsEntry("MKL_DYNAMIC", "FALSE")
                 .containsEntry("OMP_DYNAMIC", "FALSE")
-                .hasSize(16);
+                .containsEntry("MKL_CBWR", "AUTO")
+                .hasSize(17);
     }
 
     @Test

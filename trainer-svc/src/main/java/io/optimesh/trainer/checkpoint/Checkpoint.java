@@ -127,8 +127,16 @@ public final class Checkpoint {
         }
     }
 
-    /** The optimizer's state arrays by name, as fp32 values. */
+    /**
+     * The optimizer's state arrays by name, as fp32 values.
+     *
+     * @throws IllegalStateException when the state is in optimizer-svc's snapshots instead
+     */
     public Map<String, float[]> optimizerState() {
+        if (manifest.optimizer().remote()) {
+            throw new IllegalStateException(this + " holds no optimizer state arrays: its optimizer ran in"
+                    + " optimizer-svc, whose snapshots are " + manifest.optimizer().snapshots());
+        }
         return readF32(directory.resolve(manifest.optimizer().state()), null);
     }
 

@@ -2,6 +2,7 @@ package io.optimesh.trainer.checkpoint;
 
 import io.optimesh.trainer.model.GptConfig;
 import io.optimesh.trainer.training.Evaluation;
+import java.util.List;
 
 /**
  * The JSON sidecar of a checkpoint ({@code checkpoint.json}): what the weights are, where the
@@ -38,9 +39,21 @@ public record CheckpointManifest(
     /**
      * @param name the algorithm (for example {@code adamw})
      * @param updates updates it had applied
-     * @param state file name of its state arrays (safetensors)
+     * @param state file name of its state arrays (safetensors); null when {@code snapshots} hold it
+     * @param snapshots URIs of the state's snapshots in optimizer-svc, one per replica ("" for a
+     *     replica holding none), when the optimizer ran there; null or empty otherwise
      */
-    public record Optimizer(String name, long updates, String state) {}
+    public record Optimizer(String name, long updates, String state, List<String> snapshots) {
+
+        public Optimizer(String name, long updates, String state) {
+            this(name, updates, state, null);
+        }
+
+        /** Whether the state is in optimizer-svc's snapshots rather than a file of the checkpoint. */
+        public boolean remote() {
+            return snapshots != null && !snapshots.isEmpty();
+        }
+    }
 
     /**
      * Batches are a pure function of (seed, step), so this is the whole data position.

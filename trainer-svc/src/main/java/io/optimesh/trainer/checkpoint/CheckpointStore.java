@@ -55,8 +55,12 @@ public final class CheckpointStore implements CheckpointSink {
             Files.createDirectories(staging);
             writeF32(staging.resolve(Checkpoint.WEIGHTS), state.model().parameters(),
                     Checkpoint.weightsMetadata(state.model().config()));
-            writeState(staging.resolve(Checkpoint.OPTIMIZER_STATE), state.optimizer().state(),
-                    Map.of("optimizer", state.optimizer().name(), "updates", Long.toString(state.optimizer().updates())));
+            List<String> snapshots = state.optimizer().snapshot();
+            if (snapshots.isEmpty()) {
+                writeState(staging.resolve(Checkpoint.OPTIMIZER_STATE), state.optimizer().state(),
+                        Map.of("optimizer", state.optimizer().name(),
+                                "updates", Long.toString(state.optimizer().updates())));
+            }
             CheckpointManifest manifest = new CheckpointManifest(
                     CheckpointManifest.FORMAT,
                     state.step(),
@@ -67,7 +71,8 @@ public final class CheckpointStore implements CheckpointSink {
                     state.model().config(),
                     Checkpoint.WEIGHTS,
                     new CheckpointManifest.Optimizer(state.optimizer().name(), state.optimizer().updates(),
-                            Checkpoint.OPTIMIZER_STATE),
+                            snapshots.isEmpty() ? Checkpoint.OPTIMIZER_STATE : null,
+                            snapshots.isEmpty() ? null : List.copyOf(snapshots)),
                     new CheckpointManifest.Data(state.seed(), state.step()),
                     Instant.now().toString());
             Checkpoint.JSON.writeValue(staging.resolve(Checkpoint.MANIFEST).toFile(), manifest);

@@ -33,16 +33,18 @@ public class TrainerBeans {
     @Produces
     @Singleton
     @Startup
-    RunManager runManager(TrainerConfig config, KafkaRunEvents events, MeterRegistry meters) {
+    RunManager runManager(TrainerConfig config, KafkaRunEvents events, MeterRegistry meters,
+            OptimizerReplicas optimizers) {
         try {
             Precision.parse(config.precision()).requireSupported(Devices.resolve(config.device()));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("optimesh.trainer.precision=" + config.precision() + ": " + e.getMessage(), e);
         }
         RunPlanner planner = new RunPlanner(new RunDefaults(config.device(), config.evalBatches(),
-                config.metricsBatchSize(), config.keepLastCheckpoints(), config.divergenceFactor()));
+                config.metricsBatchSize(), config.keepLastCheckpoints(), config.divergenceFactor(),
+                optimizers.channels().size()));
         return new RunManager(planner, config.stateDir().resolve("checkpoints").resolve("runs"), events, meters,
-                config.maxQueuedRuns(), config.stopWait());
+                config.maxQueuedRuns(), config.stopWait(), optimizers.channels());
     }
 
     @Produces

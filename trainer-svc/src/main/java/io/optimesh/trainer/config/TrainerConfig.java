@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** trainer-svc's settings, {@code optimesh.trainer.*} (env: {@code OPTIMESH_TRAINER_*}). */
 @ConfigMapping(prefix = "optimesh.trainer")
@@ -50,4 +52,11 @@ public interface TrainerConfig {
     /** How long StopRun waits for the run to reach its next step boundary before it answers. */
     @WithDefault("30s")
     Duration stopWait();
+
+    /**
+     * optimizer-svc replicas for runs that place their optimizer there, {@code host:port} each, in
+     * shard order (every trainer sharing a replica set must list it in the same order). None: such
+     * runs are refused.
+     */
+    Optional<List<String>> optimizerReplicas();
 }

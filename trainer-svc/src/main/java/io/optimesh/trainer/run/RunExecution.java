@@ -1,6 +1,7 @@
 package io.optimesh.trainer.run;
 
 import ai.djl.ndarray.NDManager;
+import io.grpc.Channel;
 import io.optimesh.trainer.checkpoint.Checkpoint;
 import io.optimesh.trainer.checkpoint.CheckpointManifest;
 import io.optimesh.trainer.checkpoint.CheckpointStore;
@@ -9,9 +10,12 @@ import io.optimesh.trainer.model.Gpt;
 import io.optimesh.trainer.model.Torch;
 import io.optimesh.trainer.training.Evaluator;
 import io.optimesh.trainer.training.InProcessOptimizer;
+import io.optimesh.trainer.training.ParameterUpdate;
+import io.optimesh.trainer.training.RemoteParameterUpdate;
 import io.optimesh.trainer.training.TrainingListener;
 import io.optimesh.trainer.training.TrainingLoop;
 import io.optimesh.trainer.training.TrainingOutcome;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -25,16 +29,17 @@ final class RunExecution {
      *
      * @param resume continue from the latest checkpoint in {@code store} (from step 0 when there is
      *     none); otherwise start afresh, removing checkpoints an earlier run left there
+     * @param optimizerReplicas optimizer-svc's replicas, for a plan whose optimizer runs there
      */
     static TrainingOutcome train(RunPlan plan, CheckpointStore store, boolean resume, TrainingListener listener,
-            BooleanSupplier stop) {
+            BooleanSupplier stop, List<? extends Channel> optimizerReplicas) {
         Optional<Checkpoint> from = resume ? store.latest() : Optional.empty();
         if (!resume) {
             store.clear();
         }
         try (NDManager root = NDManager.newBaseManager(plan.device(), Torch.ENGINE)) {
             Gpt model;
-            InProcessOptimizer optimizer;
+            ParameterUpdate optimizer;
             long startStep = 0;
             double bestLoss = Double.POSITIVE_INFINITY;
             if (from.isPresent()) {
@@ -52,16 +57,26 @@ final class RunExecution {
                     throw new IllegalStateException(checkpoint + " is at step " + manifest.step() + " but its optimizer"
                             + " applied " + manifest.optimizer().updates() + " updates");
                 }
+                if (manifest.optimizer().remote() != plan.remoteOptimizer()) {
+                    throw new IllegalStateException(checkpoint + " holds the state of an optimizer "
+                            + (manifest.optimizer().remote() ? "in optimizer-svc" : "in process")
+                            + "; the run places it " + (plan.remoteOptimizer() ? "in optimizer-svc" : "in process"));
+                }
                 model = checkpoint.loadModel(root);
-                optimizer = InProcessOptimizer.restore(plan.optimizer(), model.parameters(),
-                        checkpoint.optimizerState(), manifest.optimizer().updates());
+                optimizer = plan.remoteOptimizer()
+                        ? RemoteParameterUpdate.restore(optimizerReplicas, manifest.optimizer().snapshots(),
+                                plan.optimizer(), model.parameters(), manifest.optimizer().updates())
+                        : InProcessOptimizer.restore(plan.optimizer(), model.parameters(),
+                                checkpoint.optimizerState(), manifest.optimizer().updates());
                 startStep = manifest.step();
                 if (manifest.bestLoss() != null) {
                     bestLoss = manifest.bestLoss();
                 }
             } else {
                 model = Gpt.initialize(plan.model(), plan.training().seed(), root);
-                optimizer = new InProcessOptimizer(plan.optimizer(), model.parameters());
+                optimizer = plan.remoteOptimizer()
+                        ? RemoteParameterUpdate.create(optimizerReplicas, plan.optimizer(), model.parameters())
+                        : new InProcessOptimizer(plan.optimizer(), model.parameters());
             }
             try (model; optimizer) {
                 BatchSampler sampler = new BatchSampler(plan.dataset().corpus(), plan.sequenceLength(),

@@ -2,6 +2,7 @@ package io.optimesh.trainer.run;
 
 import ai.djl.engine.Engine;
 import com.google.protobuf.Message;
+import io.grpc.Channel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +27,7 @@ import io.optimesh.v1.RunSpec;
 import io.optimesh.v1.RunStarted;
 import io.optimesh.v1.RunState;
 import io.optimesh.v1.RunStopped;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,8 +57,11 @@ import org.jboss.logging.Logger;
  * them one at a time, in FIFO order, on a single worker thread (DJL allows one gradient collector
  * per process), tracks their state, tells watchers, and sends their events in order.
  *
- * <p>Runs live in memory; their checkpoints live on disk under {@code <checkpointRoot>/<id>/}.
- * Each run's state changes under its own lock, which also orders its events and watcher updates.
+ * <p>Each run lives in memory and on disk under {@code <checkpointRoot>/<id>/}: its checkpoints and
+ * its record ({@link RunRecords}), rewritten at every change. At startup the manager recovers the
+ * runs recorded there; a run that was pending or running when the previous process died comes back
+ * STOPPED (resumable from its latest checkpoint). Each run's state changes under its own lock, which
+ * also orders its events, records and watcher updates.
  */
 public final class RunManager {
 
@@ -74,7 +79,9 @@ public final class RunManager {
 
     private final RunPlanner planner;
     private final Path checkpointRoot;
+    private final RunRecords records;
     private final RunEvents events;
+    private final List<? extends Channel> optimizerReplicas;
     private final int maxQueuedRuns;
     private final Duration stopWait;
     private final ExecutorService worker;
@@ -90,12 +97,17 @@ public final class RunManager {
      * @param checkpointRoot runs' checkpoints go to {@code <checkpointRoot>/<run id>/}
      * @param maxQueuedRuns runs that may wait PENDING at once
      * @param stopWait how long {@link #stop} waits for a running run to reach a step boundary
+     * @param optimizerReplicas optimizer-svc's replicas, in shard order, for runs placing their
+     *     optimizer there (the planner's defaults must count them)
+     * @throws java.io.UncheckedIOException when the recorded runs cannot be listed
      */
     public RunManager(RunPlanner planner, Path checkpointRoot, RunEvents events, MeterRegistry meters,
-            int maxQueuedRuns, Duration stopWait) {
+            int maxQueuedRuns, Duration stopWait, List<? extends Channel> optimizerReplicas) {
         this.planner = planner;
         this.checkpointRoot = checkpointRoot.toAbsolutePath().normalize();
+        this.records = new RunRecords(this.checkpointRoot);
         this.events = events;
+        this.optimizerReplicas = List.copyOf(optimizerReplicas);
         this.maxQueuedRuns = maxQueuedRuns;
         this.stopWait = stopWait;
         this.worker = Executors.newSingleThreadExecutor(r -> {
@@ -118,8 +130,63 @@ public final class RunManager {
         Gauge.builder("optimesh.trainer.tokens.per.second", tokensPerSecond, AtomicReference::get)
                 .description("Training throughput of the running run's latest step; 0 when idle")
                 .register(meters);
+        recover();
         // The first run should not pay for loading the native library and the Europarl corpus.
         worker.execute(RunManager::warmUp);
+    }
+
+    /**
+     * Takes back the runs recorded under the checkpoint root, oldest first. A run that was PENDING
+     * or RUNNING had its process die under it: it becomes STOPPED at its latest checkpoint (the
+     * steps after it are lost), with its RunStopped event, and ResumeRun continues it; or FAILED
+     * (with RunFailed) when its spec no longer plans, its data file being gone, say.
+     */
+    private void recover() {
+        List<Run> recorded = new ArrayList<>(records.load());
+        recorded.sort(Comparator.comparing((Run r) -> Protos.instant(r.getCreateTime())).thenComparing(Run::getName));
+        for (Run run : recorded) {
+            String id = run.getName().substring(NAME_PREFIX.length());
+            RunPlan plan = null;
+            String planProblem = "";
+            try {
+                plan = planner.plan(run.getSpec());
+            } catch (RuntimeException e) {
+                planProblem = e.getMessage();
+            }
+            Entry entry = new Entry(id, sequence.incrementAndGet(), plan, storeOf(id, plan), run);
+            List<CheckpointRef> checkpoints = entry.store.list().stream()
+                    .map(c -> Protos.checkpointRef(c, entry.name)).toList();
+            long resumeStep = checkpoints.isEmpty() ? 0 : checkpoints.get(checkpoints.size() - 1).getStep();
+            RunState state = run.getState();
+            synchronized (entry) {
+                UnaryOperator<Run.Builder> onDisk = b -> b.setStep(resumeStep).clearCheckpoints()
+                        .addAllCheckpoints(checkpoints);
+                String interrupted = "the trainer restarted while the run was "
+                        + state.name().substring("RUN_STATE_".length()) + " at step " + run.getStep();
+                if (TERMINAL.contains(state)) {
+                    // Ended runs stay as they ended; only their checkpoint list is refreshed from disk.
+                    entry.update(b -> b.clearCheckpoints().addAllCheckpoints(checkpoints), List.of());
+                } else if (plan == null) {
+                    String reason = interrupted + ", and its spec no longer plans: " + planProblem;
+                    entry.finish(RunState.RUN_STATE_FAILED, reason, onDisk,
+                            r -> RunFailed.newBuilder().setRun(r).setReason(reason).build());
+                } else {
+                    entry.finish(RunState.RUN_STATE_STOPPED, interrupted + "; it resumes from step " + resumeStep,
+                            onDisk, r -> RunStopped.newBuilder().setRun(r).build());
+                }
+            }
+            runs.put(id, entry);
+            if (!run.getRequestId().isEmpty()) {
+                runIdsByRequestId.put(run.getRequestId(), id);
+            }
+            LOG.infof("Recovered %s: %s (%s)", entry.name, entry.run.getState(), entry.run.getStateReason());
+        }
+    }
+
+    private CheckpointStore storeOf(String id, RunPlan plan) {
+        // Without a plan the store only lists what is there; retention applies when a plan trains.
+        Retention retention = plan == null ? Retention.keepAll() : new Retention(plan.keepLastCheckpoints(), true);
+        return new CheckpointStore(checkpointRoot.resolve(id), retention);
     }
 
     private static void warmUp() {
@@ -162,9 +229,8 @@ public final class RunManager {
                     .setCreateTime(Protos.timestamp(now))
                     .setUpdateTime(Protos.timestamp(now))
                     .build();
-            CheckpointStore store = new CheckpointStore(checkpointRoot.resolve(id),
-                    new Retention(plan.keepLastCheckpoints(), true));
-            Entry entry = new Entry(id, sequence.incrementAndGet(), plan, store, run);
+            Entry entry = new Entry(id, sequence.incrementAndGet(), plan, storeOf(id, plan), run);
+            entry.record();
             runs.put(id, entry);
             if (!requestId.isEmpty()) {
                 runIdsByRequestId.put(requestId, id);
@@ -255,6 +321,10 @@ public final class RunManager {
                             Map.of("resource", name, "state", state.name()));
                 }
                 refuseWhenQueueFull();
+                if (entry.plan == null) {
+                    entry.plan = planner.plan(entry.run.getSpec());
+                    entry.store = storeOf(entry.id, entry.plan);
+                }
                 entry.resumeNext = true;
                 entry.stopRequested = false;
                 entry.update(b -> b.setState(RunState.RUN_STATE_PENDING).setStateReason("").clearDivergence(),
@@ -341,7 +411,7 @@ public final class RunManager {
         TrainingOutcome outcome;
         try {
             outcome = RunExecution.train(entry.plan, entry.store, resumed, new Progress(entry),
-                    () -> entry.stopRequested);
+                    () -> entry.stopRequested, optimizerReplicas);
         } catch (RuntimeException | Error e) {
             LOG.errorf(e, "%s failed", entry.name);
             String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -428,8 +498,9 @@ public final class RunManager {
         final String id;
         final String name;
         final long sequence;
-        final RunPlan plan;
-        final CheckpointStore store;
+        /** Null for a recovered run whose spec no longer plans; set again by {@link #resume}. */
+        RunPlan plan;
+        CheckpointStore store;
         final List<Consumer<RunUpdate>> watchers = new ArrayList<>();
         Run run;
         boolean resumeNext;
@@ -455,9 +526,22 @@ public final class RunManager {
             stopRequested = true;
         }
 
-        /** Applies a change, stamps it, tells the watchers and wakes threads waiting on the state. */
+        /** Writes the run's record; a disk that refuses it is logged, the run carries on. */
+        void record() {
+            try {
+                records.save(id, run);
+            } catch (UncheckedIOException e) {
+                LOG.errorf(e, "%s: its record is not saved; a restart would not see this change", name);
+            }
+        }
+
+        /**
+         * Applies a change, stamps it, records it, tells the watchers and wakes threads waiting on
+         * the state.
+         */
         void update(UnaryOperator<Run.Builder> change, List<io.optimesh.v1.StepMetrics> metrics) {
             run = change.apply(run.toBuilder()).setUpdateTime(Protos.timestamp(Instant.now())).build();
+            record();
             boolean last = TERMINAL.contains(run.getState());
             RunUpdate update = new RunUpdate(run, metrics, last);
             for (Consumer<RunUpdate> watcher : List.copyOf(watchers)) {

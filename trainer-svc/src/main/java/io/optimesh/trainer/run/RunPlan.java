@@ -13,7 +13,8 @@ import io.optimesh.trainer.training.TrainingConfig;
  * @param dataset the corpus trained and evaluated on
  * @param sequenceLength tokens per row
  * @param training the loop's settings (steps, batch split, clipping, evaluation and checkpoint cadence)
- * @param optimizer the optimizer algorithm (run in process), its hyper-parameters and weight decay
+ * @param optimizer the optimizer algorithm, its hyper-parameters and weight decay
+ * @param remoteOptimizer whether the optimizer runs in optimizer-svc (else in process)
  * @param schedule the learning rate of every step
  * @param evalBatches validation batches per evaluation (of {@code training.microBatchRows()} rows)
  * @param keepLastCheckpoints checkpoints kept besides the best
@@ -25,6 +26,7 @@ record RunPlan(
         int sequenceLength,
         TrainingConfig training,
         OptimizerSettings optimizer,
+        boolean remoteOptimizer,
         ScheduleEvaluator schedule,
         int evalBatches,
         int keepLastCheckpoints,

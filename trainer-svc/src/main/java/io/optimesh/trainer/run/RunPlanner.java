@@ -39,8 +39,8 @@ public final class RunPlanner {
      * The plan of {@code spec}.
      *
      * @throws InvalidRequestException listing every field problem
-     * @throws RunException NOT_SUPPORTED for remote optimizer placement, DEVICE_UNAVAILABLE for a GPU
-     *     that is not there
+     * @throws RunException NOT_SUPPORTED for remote optimizer placement without a configured
+     *     optimizer-svc, DEVICE_UNAVAILABLE for a GPU that is not there
      */
     RunPlan plan(RunSpec spec) {
         List<Violation> violations = new ArrayList<>();
@@ -63,16 +63,19 @@ public final class RunPlanner {
         if (!violations.isEmpty()) {
             throw new InvalidRequestException(violations);
         }
-        if (spec.getOptimizerPlacement() == OptimizerPlacement.OPTIMIZER_PLACEMENT_REMOTE) {
-            throw new RunException(RunException.Problem.NOT_SUPPORTED, "REMOTE_OPTIMIZER_NOT_SUPPORTED",
-                    "spec.optimizer_placement: OPTIMIZER_PLACEMENT_REMOTE (the optimizer in optimizer-svc) comes with"
-                            + " issue 4; this trainer runs " + ALGORITHMS + " in process",
+        boolean remote = spec.getOptimizerPlacement() == OptimizerPlacement.OPTIMIZER_PLACEMENT_REMOTE;
+        if (remote && defaults.optimizerReplicas() == 0) {
+            throw new RunException(RunException.Problem.NOT_SUPPORTED, "REMOTE_OPTIMIZER_NOT_CONFIGURED",
+                    "spec.optimizer_placement: OPTIMIZER_PLACEMENT_REMOTE needs optimizer-svc, and this trainer has no"
+                            + " replica configured (optimesh.trainer.optimizer-replicas); it runs " + ALGORITHMS
+                            + " in process",
                     Map.of("field", "spec.optimizer_placement"));
         }
         Device device = device(spec.getDevice().isEmpty() ? defaults.device() : spec.getDevice());
         int evalBatches = spec.getEvalBatches() > 0 ? spec.getEvalBatches() : defaults.evalBatches();
         int keepLast = spec.getKeepLastCheckpoints() > 0 ? spec.getKeepLastCheckpoints() : defaults.keepLastCheckpoints();
-        return new RunPlan(model, dataset, sequenceLength, training, optimizer, schedule, evalBatches, keepLast, device);
+        return new RunPlan(model, dataset, sequenceLength, training, optimizer, remote, schedule, evalBatches, keepLast,
+                device);
     }
 
     /** The preset with the spec's overrides; null (with violations) when they do not make a model. */

@@ -1,6 +1,7 @@
 package io.optimesh.trainer.training;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,8 +46,17 @@ public interface ParameterUpdate extends AutoCloseable {
     /** Updates applied so far (restored with the state on resume). */
     long updates();
 
-    /** The optimizer's state arrays by name, for checkpoints. */
+    /** The optimizer's state arrays by name, for checkpoints (empty when {@link #snapshot()} holds it). */
     Map<String, StateTensor> state();
+
+    /**
+     * For an optimizer whose state lives elsewhere (optimizer-svc): writes a snapshot of it there
+     * and returns the snapshots' URIs, which a checkpoint records in place of state arrays. Empty
+     * for an optimizer whose state is {@link #state()}.
+     */
+    default List<String> snapshot() {
+        return List.of();
+    }
 
     /** Frees what the optimizer holds. */
     @Override

@@ -320,7 +320,7 @@ class TrainerGrpcServiceTest {
                 CreateRunRequest.newBuilder().setSpec(TestRuns.tinySpec(10, 1e-3)
                         .setOptimizerPlacement(OptimizerPlacement.OPTIMIZER_PLACEMENT_REMOTE)).build()));
         assertThat(remote.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(remote.getStatus().getDescription()).contains("issue 4");
+        assertThat(remote.getStatus().getDescription()).contains("optimesh.trainer.optimizer-replicas");
 
         // The test JVM runs the CPU-only PyTorch build, so there is never a GPU here.
         StatusRuntimeException gpu = catchThrowableOfType(StatusRuntimeException.class, () -> trainer.createRun(
