@@ -51,7 +51,7 @@ final class LocalTrainer implements AutoCloseable {
         }
         RunDefaults defaults = new RunDefaults("cpu", evalBatches, 10, 1, 3.0);
         runs = new RunManager(new RunPlanner(defaults), checkpoints, NO_BROKER, new SimpleMeterRegistry(), 1,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30), List.of());
     }
 
     /** Trains {@code spec} to its end (succeeded, diverged or failed) and returns what happened. */
