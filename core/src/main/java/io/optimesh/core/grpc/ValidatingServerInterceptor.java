@@ -14,6 +14,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
+import io.optimesh.v1.ApplyUpdatesRequest;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -30,6 +31,12 @@ import org.jboss.logging.Logger;
  * listing each violation with its field path ({@code spec.schedule.total_steps},
  * {@code knots[2].lr}); services only check what needs state. The item rules of long lists are
  * checked by {@link ListItemRules} instead, with the same result.
+ *
+ * <p>One exception keeps the remote optimizer's hot path cheap: the gradients of an {@code
+ * ApplyUpdatesRequest} (megabytes of tensors, dozens a step) are left to optimizer-svc, which checks
+ * each against the parameter it updates (a known name, F32, its shape, its byte size), a check that
+ * implies every {@code optimesh.v1.Tensor} constraint; the CEL rules of those tensors cost more than
+ * moving them. The message's other fields are validated here as usual.
  */
 @ApplicationScoped
 @GlobalInterceptor
@@ -86,7 +93,7 @@ public class ValidatingServerInterceptor implements ServerInterceptor {
     Optional<StatusRuntimeException> validate(Message request) {
         ValidationResult result;
         try {
-            result = validator.validate(request);
+            result = validator.validate(withoutServiceCheckedTensors(request));
         } catch (ValidationException e) {
             // The constraints themselves are broken (e.g. a CEL expression that does not compile): a server bug.
             LOG.errorf(e, "Cannot validate %s", request.getDescriptorForType().getFullName());
@@ -101,6 +108,13 @@ public class ValidatingServerInterceptor implements ServerInterceptor {
             return Optional.empty();
         }
         return Optional.of(GrpcErrors.invalidArgument(GrpcErrors.INVALID_ARGUMENT, violations));
+    }
+
+    private static Message withoutServiceCheckedTensors(Message request) {
+        if (request instanceof ApplyUpdatesRequest updates && updates.getGradientsCount() > 0) {
+            return updates.toBuilder().clearGradients().build();
+        }
+        return request;
     }
 
     private static FieldViolation toFieldViolation(build.buf.validate.Violation violation) {

@@ -20,12 +20,14 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.optimesh.v1.ApplyUpdatesRequest;
 import io.optimesh.v1.ConstantFamily;
 import io.optimesh.v1.CosineFamily;
 import io.optimesh.v1.ExplicitFamily;
 import io.optimesh.v1.PiecewiseLinearFamily;
 import io.optimesh.v1.Schedule;
 import io.optimesh.v1.ScheduleKnot;
+import io.optimesh.v1.Tensor;
 import io.optimesh.v1.Warmup;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,6 +148,19 @@ class ValidatingServerInterceptorTest {
                 .extracting(FieldViolation::getReason).containsExactly("DOUBLE_FINITE");
         assertThat(fieldsOf(warmup)).containsExactly("warmup.steps");
         assertThat(fieldsOf(noFamily)).containsExactly("family");
+    }
+
+    @Test
+    void streamedGradientsAreLeftToTheServiceButTheRestOfTheirMessageIsNot() {
+        // optimizer-svc checks each gradient against its parameter (name, F32, shape, size).
+        Tensor unchecked = Tensor.getDefaultInstance();
+        ApplyUpdatesRequest valid = ApplyUpdatesRequest.newBuilder().setState("optimizerStates/a").setStep(1)
+                .setLearningRate(1e-3).addGradients(unchecked).build();
+        ApplyUpdatesRequest bad = valid.toBuilder().setState("runs/a").setLearningRate(-1).build();
+
+        assertThat(interceptor.validate(valid)).isEmpty();
+        assertThat(GrpcErrors.fieldViolations(interceptor.validate(bad).orElseThrow()))
+                .extracting(FieldViolation::getField).containsExactlyInAnyOrder("state", "learning_rate");
     }
 
     @Test

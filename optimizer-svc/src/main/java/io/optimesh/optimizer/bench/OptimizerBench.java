@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
 /**
@@ -45,6 +47,10 @@ public final class OptimizerBench {
     private OptimizerBench() {}
 
     public static void main(String[] args) throws Exception {
+        // Outside Quarkus nothing configures logging and every logger is at DEBUG: Netty's HTTP/2 frame
+        // logger would then format every frame of the remote step (a third of the transport's CPU),
+        // which no service does. The services log at INFO.
+        Logger.getLogger("").setLevel(Level.INFO);
         int parameters = args.length > 0 ? Integer.parseInt(args[0]) : 100_000_000;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         try (ParallelUpdates updates = new ParallelUpdates(threads)) {
