@@ -23,6 +23,10 @@ public class OptimizersBenchCommand implements Callable<Integer> {
     @Option(names = "--seeds", description = "Seeds per rate (default: 3, or 2 with --quick).")
     Integer seeds;
 
+    @Option(names = "--optimizers", split = ",", paramLabel = "NAME",
+            description = "Run only these optimizers, in this order (comma-separated; default: all seven).")
+    List<String> optimizers;
+
     @Override
     public Integer call() {
         List<String> args = new ArrayList<>();
@@ -36,6 +40,10 @@ public class OptimizersBenchCommand implements Callable<Integer> {
         if (seeds != null) {
             args.add("--seeds");
             args.add(seeds.toString());
+        }
+        if (optimizers != null) {
+            args.add("--optimizers");
+            args.add(String.join(",", optimizers));
         }
         return ModuleMain.run(Home.resolve(), MeshService.TRAINER, "1g", "io.optimesh.trainer.bench.OptimizersBench",
                 args);

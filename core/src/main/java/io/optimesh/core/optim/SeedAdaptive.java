@@ -18,10 +18,21 @@ import java.util.Map;
  * threshold) on the losses the caller reports with {@link Rule#observeLoss(double)}: a loss below
  * best (1 - threshold) is an improvement; after more than {@code patience} reports without one,
  * scale becomes max(scale factor, min_scale), and the next {@code cooldown} reports do not
- * count. The rule cannot see the loss, so {@link #configure(Map)} returns a {@link Rule}: the
- * caller reports the monitored loss (training or validation, at its own interval) to every Rule
- * it uses, and saves and restores the controller with {@link Rule#plateau()} and {@link
- * Rule#restore(Plateau)} beside the per-tensor state (m then v, as Adam). The clipping sees one
+ * count. The rule cannot see the loss, so {@link #configure(Map)} returns a {@link Rule} (a
+ * {@link LossAware}): the caller reports the monitored loss to every Rule it uses, and saves and
+ * restores the controller ({@link LossAware#controllerState()}) beside the per-tensor state (m
+ * then v, as Adam). The seed adapts to measured training performance, so the trainer reports
+ * each step's training loss after the step's update.
+ *
+ * <p>The defaults are set for those per-step reports, not for PyTorch's once-an-epoch validation
+ * loss (patience 10, threshold 1e-4). A step's loss is one batch's, noisy from batch to batch, and "best" is the lowest of them, a lucky batch: beating it takes either real progress
+ * larger than that noise or another lucky batch, and once the curve flattens a record comes
+ * about as often as chance alone makes one (after n flat steps, the next is a record with
+ * probability 1/(n+1)). Patience 10 would then cut the rate every few dozen steps of a healthy
+ * run. Patience 100 asks that a hundred steps bring no new low, which on a curve still falling
+ * faster than its noise rarely happens, and on a flat one happens within a few hundred steps.
+ * Threshold 0: any new low counts, since a relative margin of 1e-4 (3e-4 nats at loss 3) is far
+ * below batch-to-batch noise and only hides real records. The clipping sees one
  * tensor at a time; global-norm clipping across tensors is the caller's, as for every algorithm.
  * The late phase needs the run's length, which the rule does not see: {@code decay_gamma} 1 (the
  * default) leaves it off, and a caller that knows the budget sets {@code decay_start}.
@@ -62,8 +73,8 @@ public final class SeedAdaptive implements Algorithm {
                     new Hyperparameter(
                             "patience",
                             "Loss reports without improvement tolerated before the learning rate"
-                                    + " is cut (a whole number).",
-                            10.0,
+                                    + " is cut (a whole number; the trainer reports every step).",
+                            100.0,
                             0.0,
                             1e6,
                             false),
@@ -77,7 +88,7 @@ public final class SeedAdaptive implements Algorithm {
                     new Hyperparameter(
                             "threshold",
                             "Relative improvement a loss must make over the best to count.",
-                            1e-4,
+                            0.0,
                             0.0,
                             0.5,
                             false),
@@ -178,7 +189,7 @@ public final class SeedAdaptive implements Algorithm {
     }
 
     /** Adam with the controller's learning rate; tell it the loss with {@link #observeLoss}. */
-    public static final class Rule implements UpdateRule {
+    public static final class Rule implements LossAware {
 
         private final UpdateRule adam;
         private final float maxGradNorm;
@@ -213,6 +224,7 @@ public final class SeedAdaptive implements Algorithm {
         }
 
         /** Reports the monitored loss; a NaN counts as no improvement, as in PyTorch. */
+        @Override
         public synchronized void observeLoss(double loss) {
             Plateau now = plateau;
             double best = now.best();
@@ -237,6 +249,28 @@ public final class SeedAdaptive implements Algorithm {
 
         public Plateau plateau() {
             return plateau;
+        }
+
+        /** The plateau's four fields, bit for bit: best and scale as IEEE doubles, then counts. */
+        @Override
+        public float[] controllerState() {
+            Plateau now = plateau;
+            return LossAware.pack(
+                    Double.doubleToRawLongBits(now.best()),
+                    now.badReports(),
+                    now.cooldownLeft(),
+                    Double.doubleToRawLongBits(now.scale()));
+        }
+
+        @Override
+        public void restoreController(float[] saved) {
+            long[] fields = LossAware.unpack(saved, 4);
+            restore(
+                    new Plateau(
+                            Double.longBitsToDouble(fields[0]),
+                            fields[1],
+                            fields[2],
+                            Double.longBitsToDouble(fields[3])));
         }
 
         /** Puts back a controller saved with {@link #plateau()}. */

@@ -107,6 +107,30 @@ class SeedAdaptiveTest {
     }
 
     @Test
+    void controllerStateRestoresBitForBit() {
+        SeedAdaptive.Rule rule = new SeedAdaptive().configure(Map.of("patience", 0.0, "cooldown", 3.0));
+        // best 0.1 (no exact binary form) and scale 0.5 after one cut, two reports of cooldown left
+        rule.observeLoss(0.1);
+        rule.observeLoss(0.2);
+        rule.observeLoss(0.3);
+        assertThat(rule.plateau()).isEqualTo(new Plateau(0.1, 0, 2, 0.5));
+        SeedAdaptive.Rule fresh = new SeedAdaptive().configure(Map.of("patience", 0.0, "cooldown", 3.0));
+        fresh.restoreController(rule.controllerState());
+        assertThat(fresh.plateau()).isEqualTo(rule.plateau());
+        // +Infinity's high half read as a float is a NaN; the 16-bit pieces keep it anyway.
+        fresh.restoreController(new SeedAdaptive().configure(Map.of()).controllerState());
+        assertThat(fresh.plateau()).isEqualTo(Plateau.START);
+        assertThatThrownBy(() -> fresh.restoreController(new float[] {1f, 2f}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a controller state of 4 values has 16 floats, got 2");
+        float[] corrupt = rule.controllerState();
+        corrupt[5] = 0.5f;
+        assertThatThrownBy(() -> fresh.restoreController(corrupt))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("controller state value 0.5 is not a 16-bit piece");
+    }
+
+    @Test
     void countsMustBeWholeNumbers() {
         assertThatThrownBy(() -> new SeedAdaptive().configure(Map.of("patience", 2.5)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -117,9 +141,10 @@ class SeedAdaptiveTest {
     void convergesOnAnIllConditionedQuadraticAtAConstantLearningRate() {
         // The schedule stays at 0.05; only the plateau cuts on the loss reported every step bring
         // the step down to the precision asked. (With min_scale 0 the noisy loss of Adam's
-        // oscillation cuts the rate to nothing within 3000 steps and x stalls 7e-3 away.)
+        // oscillation cuts the rate to nothing within 3000 steps and x stalls 7e-3 away.) This
+        // loss has no batch noise, so PyTorch's patience and threshold fit it.
         SeedAdaptive algorithm = new SeedAdaptive();
-        SeedAdaptive.Rule rule = algorithm.configure(Map.of());
+        SeedAdaptive.Rule rule = algorithm.configure(Map.of("patience", 10.0, "threshold", 1e-4));
         float[] x = new float[3];
         float[] g = new float[3];
         float[][] state = algorithm.newState(new int[] {3});

@@ -70,13 +70,22 @@ public final class OptimizersBench {
     }
 
     public static void main(String[] args) {
-        BenchArgs options = new BenchArgs(args, Set.of("steps", "seeds", "batch", "sequence"), Set.of("quick"));
+        BenchArgs options = new BenchArgs(args, Set.of("steps", "seeds", "batch", "sequence", "optimizers"),
+                Set.of("quick"));
         boolean quick = options.flag("quick");
         int steps = options.integer("steps", quick ? 40 : 300);
         int seeds = options.integer("seeds", quick ? 2 : 3);
         int batch = options.integer("batch", 8);
         int sequence = options.integer("sequence", 64);
         Set<String> catalog = AlgorithmCatalog.all().stream().map(Algorithm::name).collect(Collectors.toSet());
+        Map<String, double[]> sweeps;
+        try {
+            sweeps = chosen(options.string("optimizers", String.join(",", SWEEPS.keySet())));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         System.out.printf(Locale.ROOT, "optimizers bench: tiny preset on Europarl, %d steps x %d rows x %d tokens ="
                         + " %d training tokens per run, %d seeds, %s%n", steps, batch, sequence,
                 (long) steps * batch * sequence, seeds, quick ? "the middle rate of each sweep only (--quick)"
@@ -86,7 +95,7 @@ public final class OptimizersBench {
         Map<String, String> skipped = new LinkedHashMap<>();
         long started = System.nanoTime();
         try (LocalTrainer trainer = new LocalTrainer(16)) {
-            for (Map.Entry<String, double[]> sweep : SWEEPS.entrySet()) {
+            for (Map.Entry<String, double[]> sweep : sweeps.entrySet()) {
                 String algorithm = sweep.getKey();
                 if (!catalog.contains(algorithm)) {
                     skipped.put(algorithm, "not in core's AlgorithmCatalog");
@@ -115,6 +124,31 @@ public final class OptimizersBench {
         System.out.printf(Locale.ROOT, "%d runs in %.0f s%n", runsDone, (System.nanoTime() - started) / 1e9);
         System.out.println(json(rows, skipped, steps, (long) steps * batch * sequence, seeds));
         System.exit(0);
+    }
+
+    /**
+     * The sweeps of the optimizers named in {@code list} (comma-separated), in the order given.
+     *
+     * @throws IllegalArgumentException for a name the bench has no sweep for, or none at all
+     */
+    static Map<String, double[]> chosen(String list) {
+        Map<String, double[]> chosen = new LinkedHashMap<>();
+        for (String name : list.split(",")) {
+            String trimmed = name.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            double[] rates = SWEEPS.get(trimmed);
+            if (rates == null) {
+                throw new IllegalArgumentException("the optimizers bench has no sweep for '" + trimmed + "'; it runs "
+                        + String.join(", ", SWEEPS.keySet()));
+            }
+            chosen.put(trimmed, rates);
+        }
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("--optimizers names no optimizer");
+        }
+        return chosen;
     }
 
     /** Runs trained so far, for the closing line. */

@@ -2,6 +2,7 @@ package io.optimesh.trainer.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.optimesh.core.optim.LossAware;
 import io.optimesh.core.optim.UpdateRule;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,9 +22,14 @@ import java.util.Map;
  * each way per tensor, no allocation. Between steps nothing else may write the parameters.
  *
  * <p>State arrays are whatever {@code Algorithm.newState(shape)} allocated for each tensor, named
- * {@code state<k>.<parameter>} in checkpoints; with the update count they restore bit-exactly.
+ * {@code state<k>.<parameter>} in checkpoints; with the update count they restore bit-exactly. A
+ * rule whose learning rate follows the loss ({@link LossAware}) is told each step's loss after the
+ * step's update, and its controller is one more array, {@value #CONTROLLER}.
  */
 public final class InProcessOptimizer implements ParameterUpdate {
+
+    /** The checkpoint name of a {@link LossAware} rule's controller state. */
+    public static final String CONTROLLER = "controller";
 
     private final OptimizerSettings settings;
     private final UpdateRule rule;
@@ -99,6 +105,14 @@ public final class InProcessOptimizer implements ParameterUpdate {
                 expected++;
             }
         }
+        if (optimizer.rule instanceof LossAware lossAware) {
+            float[] saved = state.get(CONTROLLER);
+            if (saved == null) {
+                throw new IllegalArgumentException(settings.algorithm().name() + " state lacks " + CONTROLLER);
+            }
+            lossAware.restoreController(saved);
+            expected++;
+        }
         if (state.size() != expected) {
             throw new IllegalArgumentException("optimizer state holds " + state.size() + " arrays, "
                     + settings.algorithm().name() + " keeps " + expected + " for these parameters");
@@ -148,6 +162,13 @@ public final class InProcessOptimizer implements ParameterUpdate {
     }
 
     @Override
+    public void observeLoss(double loss) {
+        if (rule instanceof LossAware lossAware) {
+            lossAware.observeLoss(loss);
+        }
+    }
+
+    @Override
     public String name() {
         return settings.algorithm().name();
     }
@@ -167,6 +188,10 @@ public final class InProcessOptimizer implements ParameterUpdate {
                 long[] shape = values.length == slot.values.length ? slot.dimensions : new long[] {values.length};
                 state.put(stateName(k, slot.name), new StateTensor(shape, values));
             }
+        }
+        if (rule instanceof LossAware lossAware) {
+            float[] controller = lossAware.controllerState();
+            state.put(CONTROLLER, new StateTensor(new long[] {controller.length}, controller));
         }
         return Collections.unmodifiableMap(state);
     }

@@ -40,6 +40,12 @@ public interface ParameterUpdate extends AutoCloseable {
      */
     Stats apply(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double learningRate);
 
+    /**
+     * Reports the training loss of the step whose update was just applied, for algorithms whose
+     * learning rate follows it (seed-adaptive); the others ignore it.
+     */
+    void observeLoss(double loss);
+
     /** The algorithm's name, recorded with checkpoints of its state (for example {@code adamw}). */
     String name();
 

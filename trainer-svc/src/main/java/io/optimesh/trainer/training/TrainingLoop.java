@@ -194,6 +194,7 @@ public final class TrainingLoop {
                     gradients.values().forEach(g -> g.muli(scale));
                 }
                 ParameterUpdate.Stats stats = optimizer.apply(parameters, gradients, lr);
+                optimizer.observeLoss(loss);
                 detector.accept(loss);
                 return new StepResult(loss, gradNorm, clipped, stats, null);
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import io.optimesh.core.optim.SeedAdaptive;
 import io.optimesh.core.safetensors.DType;
 import io.optimesh.core.safetensors.SafetensorsFile;
 import io.optimesh.core.safetensors.SafetensorsWriter;
@@ -62,17 +63,34 @@ class CheckpointStoreTest {
 
     @Test
     void aRunResumedFromItsCheckpointRepeatsTheUninterruptedLosses() {
+        resumeRepeatsTheUninterruptedLosses(ADAMW);
+    }
+
+    @Test
+    void seedAdaptiveResumesWithItsPlateauController() {
+        // Patience 0: every step that sets no new low halves the rate, so by the checkpoint at
+        // step 6 the controller has cut it, and a resume that forgot the cuts would train faster.
+        OptimizerSettings seedAdaptive = OptimizerSettings.of("seed-adaptive", Map.of("patience", 0.0), 0.0);
+        Checkpoint checkpoint = resumeRepeatsTheUninterruptedLosses(seedAdaptive);
+        SeedAdaptive.Rule saved = new SeedAdaptive().configure(Map.of());
+        saved.restoreController(checkpoint.optimizerState().get(InProcessOptimizer.CONTROLLER));
+        assertThat(saved.plateau().scale()).isLessThan(1.0);
+        assertThat(saved.plateau().best()).isEqualTo(checkpoint.manifest().bestLoss());
+    }
+
+    /** Trains 10 steps whole and in two parts through a checkpoint at 6; returns that checkpoint. */
+    private Checkpoint resumeRepeatsTheUninterruptedLosses(OptimizerSettings settings) {
         TrainingConfig config = TrainingConfig.of(10, 8, 1, 21).withMetricsBatch(1);
         Losses uninterrupted = new Losses();
         try (Gpt model = Gpt.initialize(TINY, 21, root);
-                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
+                InProcessOptimizer adamw = new InProcessOptimizer(settings, model.parameters())) {
             loop(model, adamw, config, uninterrupted, null).run(() -> false);
         }
 
         CheckpointStore store = new CheckpointStore(dir.resolve("run"), Retention.keepAll());
         Losses firstPart = new Losses();
         try (Gpt model = Gpt.initialize(TINY, 21, root);
-                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
+                InProcessOptimizer adamw = new InProcessOptimizer(settings, model.parameters())) {
             TrainingOutcome stopped = loop(model, adamw, config.withCheckpointEvery(4), firstPart, store)
                     .run(() -> firstPart.losses.size() == 6);
             assertThat(stopped.status()).isEqualTo(TrainingOutcome.Status.STOPPED);
@@ -83,7 +101,8 @@ class CheckpointStoreTest {
         Checkpoint checkpoint = store.latest().orElseThrow();
         CheckpointManifest manifest = checkpoint.manifest();
         assertThat(manifest.data()).isEqualTo(new CheckpointManifest.Data(21, 6));
-        assertThat(manifest.optimizer()).isEqualTo(new CheckpointManifest.Optimizer("adamw", 6, "optimizer.safetensors"));
+        assertThat(manifest.optimizer()).isEqualTo(new CheckpointManifest.Optimizer(settings.algorithm().name(), 6,
+                "optimizer.safetensors"));
         assertThat(manifest.model()).isEqualTo(TINY);
         assertThat(manifest.tokensSeen()).isEqualTo(6L * 8 * 64);
         assertThat(manifest.lastLoss()).isEqualTo(firstPart.losses.get(5));
@@ -91,7 +110,7 @@ class CheckpointStoreTest {
 
         Losses secondPart = new Losses();
         try (Gpt model = checkpoint.loadModel(root);
-                InProcessOptimizer adamw = InProcessOptimizer.restore(ADAMW, model.parameters(),
+                InProcessOptimizer adamw = InProcessOptimizer.restore(settings, model.parameters(),
                         checkpoint.optimizerState(), manifest.optimizer().updates())) {
             TrainingOutcome finished = loop(model, adamw, config, secondPart, null)
                     .resume(manifest.step(), manifest.bestLoss(), () -> false);
@@ -101,6 +120,7 @@ class CheckpointStoreTest {
         resumed.addAll(secondPart.losses);
         // Bit-identical: same weights, moments, batches, device and thread count.
         assertThat(resumed).isEqualTo(uninterrupted.losses);
+        return checkpoint;
     }
 
     @Test

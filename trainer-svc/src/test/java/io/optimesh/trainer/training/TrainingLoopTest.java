@@ -157,6 +157,17 @@ class TrainingLoopTest {
     }
 
     @Test
+    void eachStepsLossIsReportedToTheOptimizerAfterItsUpdate() {
+        RecordingSgd sgd = new RecordingSgd();
+        Recorder recorder = new Recorder();
+        try (Run run = new Run(TrainingConfig.of(3, 8, 1, 4).withMetricsBatch(1), s -> 1e-3, recorder, sgd)) {
+            run.loop.run(() -> false);
+        }
+        assertThat(sgd.observedLosses).hasSize(3).isEqualTo(recorder.losses());
+        assertThat(sgd.updatesWhenObserved).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
     void aHugeLearningRateIsCaughtAsDivergence() {
         Recorder recorder = new Recorder();
         try (Run run = new Run(TrainingConfig.of(50, 8, 1, 2), s -> 10.0, recorder)) {
@@ -243,6 +254,8 @@ class TrainingLoopTest {
     /** Plain SGD that keeps a copy of the (clipped) gradients it was given. */
     private static final class RecordingSgd implements ParameterUpdate {
         final Map<String, float[]> gradients = new LinkedHashMap<>();
+        final List<Double> observedLosses = new ArrayList<>();
+        final List<Long> updatesWhenObserved = new ArrayList<>();
         long updates;
 
         @Override
@@ -255,6 +268,12 @@ class TrainingLoopTest {
             }
             updates++;
             return new Stats(0, 1);
+        }
+
+        @Override
+        public void observeLoss(double loss) {
+            observedLosses.add(loss);
+            updatesWhenObserved.add(updates);
         }
 
         @Override
