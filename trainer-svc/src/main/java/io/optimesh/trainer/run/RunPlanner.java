@@ -7,6 +7,7 @@ import io.optimesh.trainer.model.GptConfig;
 import io.optimesh.core.optim.Algorithm;
 import io.optimesh.core.optim.AlgorithmCatalog;
 import io.optimesh.core.optim.Hyperparameter;
+import io.optimesh.core.optim.LossAware;
 import io.optimesh.trainer.training.Devices;
 import io.optimesh.trainer.training.OptimizerSettings;
 import io.optimesh.trainer.training.TrainingConfig;
@@ -69,6 +70,13 @@ public final class RunPlanner {
                     "spec.optimizer_placement: OPTIMIZER_PLACEMENT_REMOTE needs optimizer-svc, and this trainer has no"
                             + " replica configured (optimesh.trainer.optimizer-replicas); it runs " + ALGORITHMS
                             + " in process",
+                    Map.of("field", "spec.optimizer_placement"));
+        }
+        if (remote && optimizer.algorithm().configure(Map.of()) instanceof LossAware) {
+            // optimizer-svc's ApplyUpdates carries gradients, not losses: the rule's controller would never run.
+            throw new RunException(RunException.Problem.NOT_SUPPORTED, "LOSS_AWARE_OPTIMIZER_NOT_REMOTE",
+                    "spec.optimizer_placement: " + optimizer.algorithm().name() + " follows the training loss, which"
+                            + " the remote placement does not send; train it in process",
                     Map.of("field", "spec.optimizer_placement"));
         }
         Device device = device(spec.getDevice().isEmpty() ? defaults.device() : spec.getDevice());

@@ -116,6 +116,11 @@ public final class RemoteParameterUpdate implements ParameterUpdate {
         return new Stats(updateNorm, Math.sqrt(parameterSquares));
     }
 
+    /** The planner keeps loss-aware algorithms in process, so there is nothing to forward. */
+    @Override
+    public void observeLoss(double loss) {
+    }
+
     @Override
     public String name() {
         return settings.algorithm().name();

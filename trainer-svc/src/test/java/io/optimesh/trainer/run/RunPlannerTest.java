@@ -174,6 +174,12 @@ class RunPlannerTest {
         assertThat(new RunPlanner(new RunDefaults("cpu", 8, 10, 3, 3.0, 2)).plan(spec()
                 .setOptimizerPlacement(OptimizerPlacement.OPTIMIZER_PLACEMENT_REMOTE).build()).remoteOptimizer())
                 .isTrue();
+        RunException lossAware = catchThrowableOfType(RunException.class,
+                () -> new RunPlanner(new RunDefaults("cpu", 8, 10, 3, 3.0, 2)).plan(spec()
+                        .setOptimizer(spec().getOptimizer().toBuilder().setAlgorithm("seed-adaptive"))
+                        .setOptimizerPlacement(OptimizerPlacement.OPTIMIZER_PLACEMENT_REMOTE).build()));
+        assertThat(lossAware.problem()).isEqualTo(RunException.Problem.NOT_SUPPORTED);
+        assertThat(lossAware.getMessage()).contains("seed-adaptive follows the training loss");
 
         // The tests run the CPU-only PyTorch build: there is never a GPU.
         RunException gpu = catchThrowableOfType(RunException.class,
