@@ -3,12 +3,10 @@ package io.optimesh.merge.api;
 import com.google.rpc.BadRequest;
 import com.google.rpc.BadRequest.FieldViolation;
 import com.google.rpc.Code;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.optimesh.core.grpc.FieldViolations;
 import io.optimesh.core.grpc.GrpcErrors;
 import io.optimesh.merge.config.MergeConfig;
 import io.optimesh.merge.messaging.MergeEvents;
@@ -32,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -72,7 +69,7 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
             }
             RecentRequests.Claim<MergeCheckpointsRequest, MergeResult> claim = recent.claim(id, request);
             if (!claim.first()) {
-                responses.onNext(MergeCheckpointsResponse.newBuilder().setResult(earlierAnswer(id, request, claim)).build());
+                responses.onNext(MergeCheckpointsResponse.newBuilder().setResult(claim.earlierAnswer(id, request, "MergeCheckpoints", "MERGE_FAILED")).build());
                 responses.onCompleted();
                 return;
             }
@@ -149,24 +146,6 @@ public class MergeGrpcService extends MergeServiceGrpc.MergeServiceImplBase {
         BadRequest details = BadRequest.newBuilder().addFieldViolations(FieldViolation.newBuilder()
                 .setField(field).setReason(reason).setDescription(message)).build();
         return GrpcErrors.error(Code.INVALID_ARGUMENT, reason, field + ": " + message, info, details);
-    }
-
-    /** The result of the first request with this id, once it has one; its error if it failed. */
-    private static MergeResult earlierAnswer(String id, MergeCheckpointsRequest request,
-            RecentRequests.Claim<MergeCheckpointsRequest, MergeResult> claim) {
-        if (!claim.request().equals(request)) {
-            new FieldViolations().add("request_id", "REQUEST_ID_REUSED", "'" + id + "' was already used for a different"
-                    + " MergeCheckpoints request; a new request needs a new id").throwIfAny(MergeRequests.INVALID_REQUEST);
-        }
-        try {
-            return claim.answer().get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof StatusRuntimeException s ? s
-                    : GrpcErrors.internal("MERGE_FAILED", String.valueOf(e.getCause()), Map.of());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Status.CANCELLED.withDescription("interrupted while waiting for request " + id).asRuntimeException();
-        }
     }
 
     private void finish(MergeCheckpointsRequest request, MergeResult result,

@@ -1,9 +1,14 @@
 package io.optimesh.merge.api;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.optimesh.core.grpc.FieldViolations;
+import io.optimesh.core.grpc.GrpcErrors;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The last {@code capacity} requests that carried a request id, each with its answer (or the future answer
@@ -20,6 +25,28 @@ final class RecentRequests<Q, R> {
      * and completes {@code answer} (or {@link #fail}s); otherwise the caller waits for {@code answer}.
      */
     record Claim<Q, R>(Q request, CompletableFuture<R> answer, boolean first) {
+
+        /**
+         * The answer of the first request with this id, once it has one (its error if it failed); a
+         * different request under the same id is refused with a field violation on request_id.
+         */
+        R earlierAnswer(String id, Q repeated, String rpc, String failureReason) {
+            if (!request.equals(repeated)) {
+                new FieldViolations().add("request_id", "REQUEST_ID_REUSED", "'" + id + "' was already used for a"
+                        + " different " + rpc + " request; a new request needs a new id")
+                        .throwIfAny(MergeRequests.INVALID_REQUEST);
+            }
+            try {
+                return answer.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof StatusRuntimeException s ? s
+                        : GrpcErrors.internal(failureReason, String.valueOf(e.getCause()), Map.of());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Status.CANCELLED.withDescription("interrupted while waiting for request " + id).asRuntimeException();
+            }
+        }
+
     }
 
     private final Map<String, Claim<Q, R>> entries;

@@ -3,7 +3,6 @@ package io.optimesh.merge.api;
 import com.google.rpc.BadRequest;
 import com.google.rpc.BadRequest.FieldViolation;
 import com.google.rpc.Code;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.optimesh.core.bayesopt.BayesianOptimizer.Proposer;
@@ -34,14 +33,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -87,7 +83,7 @@ public class WeightSearches {
             }
             RecentRequests.Claim<SearchMergeWeightsRequest, SearchMergeWeightsResult> claim = recent.claim(id, request);
             if (!claim.first()) {
-                responses.onNext(SearchMergeWeightsResponse.newBuilder().setResult(earlierAnswer(id, request, claim)).build());
+                responses.onNext(SearchMergeWeightsResponse.newBuilder().setResult(claim.earlierAnswer(id, request, "SearchMergeWeights", "SEARCH_FAILED")).build());
                 responses.onCompleted();
                 return;
             }
@@ -266,23 +262,6 @@ public class WeightSearches {
             } catch (IOException e) {
                 LOG.warnf("Could not delete %s: %s", file, e);
             }
-        }
-    }
-
-    private static SearchMergeWeightsResult earlierAnswer(String id, SearchMergeWeightsRequest request,
-            RecentRequests.Claim<SearchMergeWeightsRequest, SearchMergeWeightsResult> claim) {
-        if (!claim.request().equals(request)) {
-            new FieldViolations().add("request_id", "REQUEST_ID_REUSED", "'" + id + "' was already used for a different"
-                    + " SearchMergeWeights request; a new request needs a new id").throwIfAny(MergeRequests.INVALID_REQUEST);
-        }
-        try {
-            return claim.answer().get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof StatusRuntimeException s ? s
-                    : GrpcErrors.internal("SEARCH_FAILED", String.valueOf(e.getCause()), Map.of());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Status.CANCELLED.withDescription("interrupted while waiting for request " + id).asRuntimeException();
         }
     }
 
