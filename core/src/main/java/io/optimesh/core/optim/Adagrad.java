@@ -35,13 +35,7 @@ public final class Adagrad implements Algorithm {
                             0.0,
                             10.0,
                             false),
-                    new Hyperparameter(
-                            "eps",
-                            "Added to the root of the sum of squares to bound the step.",
-                            1e-10,
-                            1e-12,
-                            1e-3,
-                            true));
+                    Hyperparameter.eps("Added to the root of the sum of squares to bound the step.", 1e-10));
 
     @Override
     public String name() {

@@ -19,27 +19,9 @@ public final class Adam implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
-                    new Hyperparameter(
-                            "beta1",
-                            "Decay of the first-moment (mean) estimate.",
-                            0.9,
-                            0.0,
-                            0.999,
-                            false),
-                    new Hyperparameter(
-                            "beta2",
-                            "Decay of the second-moment (uncentred variance) estimate.",
-                            0.999,
-                            0.0,
-                            0.99999,
-                            false),
-                    new Hyperparameter(
-                            "eps",
-                            "Added to the root of the second moment to bound the step.",
-                            1e-8,
-                            1e-12,
-                            1e-3,
-                            true));
+                    Hyperparameter.beta1("Decay of the first-moment (mean) estimate."),
+                    Hyperparameter.beta2("Decay of the second-moment (uncentred variance) estimate."),
+                    Hyperparameter.eps("Added to the root of the second moment to bound the step.", 1e-8));
 
     private final boolean decoupled;
 

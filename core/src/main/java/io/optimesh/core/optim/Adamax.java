@@ -20,27 +20,9 @@ public final class Adamax implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
-                    new Hyperparameter(
-                            "beta1",
-                            "Decay of the first-moment (mean) estimate.",
-                            0.9,
-                            0.0,
-                            0.999,
-                            false),
-                    new Hyperparameter(
-                            "beta2",
-                            "Decay of the infinity-norm estimate.",
-                            0.999,
-                            0.0,
-                            0.99999,
-                            false),
-                    new Hyperparameter(
-                            "eps",
-                            "Added to |g| before the max, so the divisor is never zero.",
-                            1e-8,
-                            1e-12,
-                            1e-3,
-                            true));
+                    Hyperparameter.beta1("Decay of the first-moment (mean) estimate."),
+                    Hyperparameter.beta2("Decay of the infinity-norm estimate."),
+                    Hyperparameter.eps("Added to |g| before the max, so the divisor is never zero.", 1e-8));
 
     @Override
     public String name() {

@@ -19,13 +19,7 @@ public final class Lion implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
-                    new Hyperparameter(
-                            "beta1",
-                            "Weight of the momentum in the interpolation whose sign is the step.",
-                            0.9,
-                            0.0,
-                            0.999,
-                            false),
+                    Hyperparameter.beta1("Weight of the momentum in the interpolation whose sign is the step."),
                     new Hyperparameter(
                             "beta2",
                             "Decay of the momentum itself.",

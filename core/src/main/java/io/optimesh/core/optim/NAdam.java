@@ -25,28 +25,10 @@ public final class NAdam implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
-                    new Hyperparameter(
-                            "beta1",
-                            "Decay of the first-moment (mean) estimate; the momentum schedule"
-                                    + " rises towards it.",
-                            0.9,
-                            0.0,
-                            0.999,
-                            false),
-                    new Hyperparameter(
-                            "beta2",
-                            "Decay of the second-moment (uncentred variance) estimate.",
-                            0.999,
-                            0.0,
-                            0.99999,
-                            false),
-                    new Hyperparameter(
-                            "eps",
-                            "Added to the root of the second moment to bound the step.",
-                            1e-8,
-                            1e-12,
-                            1e-3,
-                            true),
+                    Hyperparameter.beta1("Decay of the first-moment (mean) estimate; the momentum schedule"
+                                    + " rises towards it."),
+                    Hyperparameter.beta2("Decay of the second-moment (uncentred variance) estimate."),
+                    Hyperparameter.eps("Added to the root of the second moment to bound the step.", 1e-8),
                     new Hyperparameter(
                             "momentum_decay",
                             "psi in mu_t = beta1 (1 - 0.5 * 0.96^(t psi)): how fast the momentum"

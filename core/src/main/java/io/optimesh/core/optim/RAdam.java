@@ -22,28 +22,10 @@ public final class RAdam implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
-                    new Hyperparameter(
-                            "beta1",
-                            "Decay of the first-moment (mean) estimate.",
-                            0.9,
-                            0.0,
-                            0.999,
-                            false),
-                    new Hyperparameter(
-                            "beta2",
-                            "Decay of the second-moment estimate; sets rho_inf, the length of the"
-                                    + " moving average.",
-                            0.999,
-                            0.0,
-                            0.99999,
-                            false),
-                    new Hyperparameter(
-                            "eps",
-                            "Added to the root of the second moment to bound the step.",
-                            1e-8,
-                            1e-12,
-                            1e-3,
-                            true));
+                    Hyperparameter.beta1("Decay of the first-moment (mean) estimate."),
+                    Hyperparameter.beta2("Decay of the second-moment estimate; sets rho_inf, the length of the"
+                                    + " moving average."),
+                    Hyperparameter.eps("Added to the root of the second moment to bound the step.", 1e-8));
 
     @Override
     public String name() {

@@ -29,13 +29,7 @@ public final class RmsProp implements Algorithm {
                             0.0,
                             0.9999,
                             false),
-                    new Hyperparameter(
-                            "eps",
-                            "Added to the root of the mean square to bound the step.",
-                            1e-8,
-                            1e-12,
-                            1e-3,
-                            true),
+                    Hyperparameter.eps("Added to the root of the mean square to bound the step.", 1e-8),
                     new Hyperparameter(
                             "momentum",
                             "Decay of the buffer of normalised steps; 0 takes the step directly.",

@@ -48,28 +48,10 @@ public final class ScheduleFreeAdamW implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
-                    new Hyperparameter(
-                            "beta1",
-                            "Interpolation between the average x and the base iterate z where"
-                                    + " the gradient is taken (y = beta1 x + (1 - beta1) z).",
-                            0.9,
-                            0.0,
-                            0.999,
-                            false),
-                    new Hyperparameter(
-                            "beta2",
-                            "Decay of the second-moment estimate.",
-                            0.999,
-                            0.0,
-                            0.99999,
-                            false),
-                    new Hyperparameter(
-                            "eps",
-                            "Added to the root of the second moment to bound the step.",
-                            1e-8,
-                            1e-12,
-                            1e-3,
-                            true),
+                    Hyperparameter.beta1("Interpolation between the average x and the base iterate z where"
+                                    + " the gradient is taken (y = beta1 x + (1 - beta1) z)."),
+                    Hyperparameter.beta2("Decay of the second-moment estimate."),
+                    Hyperparameter.eps("Added to the root of the second moment to bound the step.", 1e-8),
                     new Hyperparameter(
                             "r",
                             "Power of t in the averaging weights (0: weights follow the learning"

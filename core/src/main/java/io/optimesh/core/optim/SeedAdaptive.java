@@ -41,27 +41,9 @@ public final class SeedAdaptive implements Algorithm {
 
     private static final List<Hyperparameter> HYPERPARAMETERS =
             List.of(
-                    new Hyperparameter(
-                            "beta1",
-                            "Adam: decay of the first-moment (mean) estimate.",
-                            0.9,
-                            0.0,
-                            0.999,
-                            false),
-                    new Hyperparameter(
-                            "beta2",
-                            "Adam: decay of the second-moment estimate.",
-                            0.999,
-                            0.0,
-                            0.99999,
-                            false),
-                    new Hyperparameter(
-                            "eps",
-                            "Adam: added to the root of the second moment.",
-                            1e-8,
-                            1e-12,
-                            1e-3,
-                            true),
+                    Hyperparameter.beta1("Adam: decay of the first-moment (mean) estimate."),
+                    Hyperparameter.beta2("Adam: decay of the second-moment estimate."),
+                    Hyperparameter.eps("Adam: added to the root of the second moment.", 1e-8),
                     new Hyperparameter(
                             "max_grad_norm",
                             "Each tensor's gradient is scaled down to this norm (0: no"
