@@ -1,9 +1,11 @@
 package io.optimesh.coordinator.config;
 
 import io.optimesh.coordinator.events.KafkaStudyEventLog;
+import io.optimesh.coordinator.events.PredictionReader;
 import io.optimesh.coordinator.events.StudyLogReader;
 import io.optimesh.coordinator.execution.StudyRunner;
 import io.optimesh.coordinator.execution.TrialExecutor;
+import io.optimesh.coordinator.pruning.LatestForecasts;
 import io.optimesh.coordinator.study.Studies;
 import io.optimesh.coordinator.study.StudyEventLog;
 
@@ -14,6 +16,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Clock;
+import java.util.Optional;
 
 /** Wires the domain (which knows nothing of CDI) to the configuration. */
 public class CoordinatorBeans {
@@ -47,6 +50,30 @@ public class CoordinatorBeans {
 
     @Produces
     @Singleton
+    LatestForecasts latestForecasts() {
+        return new LatestForecasts();
+    }
+
+    /** Started by {@link StudyLogRecovery}, before the study log is replayed. */
+    @Produces
+    @Singleton
+    PredictionReader predictionReader(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            CoordinatorConfig config,
+            LatestForecasts forecasts) {
+        return new PredictionReader(
+                bootstrapServers,
+                config.predictionsTopic(),
+                config.predictionsRefresh(),
+                forecasts);
+    }
+
+    void closePredictionReader(@Disposes PredictionReader reader) {
+        reader.close();
+    }
+
+    @Produces
+    @Singleton
     Studies studies(StudyEventLog log, Clock clock) {
         return new Studies(log, clock);
     }
@@ -54,7 +81,11 @@ public class CoordinatorBeans {
     @Produces
     @Singleton
     StudyRunner studyRunner(
-            Studies studies, TrialExecutor executor, Clock clock, CoordinatorConfig config) {
+            Studies studies,
+            TrialExecutor executor,
+            Clock clock,
+            CoordinatorConfig config,
+            LatestForecasts forecasts) {
         return new StudyRunner(
                 studies,
                 executor,
@@ -63,7 +94,8 @@ public class CoordinatorBeans {
                         config.defaultMaxRetries(),
                         config.gridPointsPerAxis(),
                         config.tickInterval(),
-                        config.retryBackoff()));
+                        config.retryBackoff()),
+                Optional.of(forecasts));
     }
 
     void closeStudyRunner(@Disposes StudyRunner runner) {

@@ -14,6 +14,17 @@ public interface CoordinatorConfig {
     @WithDefault(Topics.STUDIES)
     String studiesTopic();
 
+    /** law-svc's predictions, whose forecasts law-based pruning reads. */
+    @WithDefault(Topics.PREDICTIONS)
+    String predictionsTopic();
+
+    /**
+     * How often the predictions topic's partitions are looked up again (a topic law-svc creates
+     * later is picked up), and the wait after a failed read.
+     */
+    @WithDefault("5s")
+    Duration predictionsRefresh();
+
     /** The CloudEvents {@code ce_source} of every event the coordinator publishes. */
     @WithDefault("//optimesh.io/agent-coordinator")
     String eventSource();

@@ -1,5 +1,6 @@
 package io.optimesh.coordinator.config;
 
+import io.optimesh.coordinator.events.PredictionReader;
 import io.optimesh.coordinator.events.StudyLogReader;
 import io.optimesh.coordinator.execution.StudyRunner;
 import io.optimesh.coordinator.study.Studies;
@@ -15,8 +16,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * On start, rebuilds every study from optimesh.studies.v1 and only then lets the runner take them
- * up; on shutdown, stops the runner before anything it uses goes away.
+ * On start, follows law-svc's predictions, rebuilds every study from optimesh.studies.v1 and only
+ * then lets the runner take them up; on shutdown, stops the runner before anything it uses goes
+ * away.
  */
 @ApplicationScoped
 public class StudyLogRecovery {
@@ -24,6 +26,7 @@ public class StudyLogRecovery {
     private static final Logger LOG = Logger.getLogger(StudyLogRecovery.class);
 
     private final StudyLogReader reader;
+    private final PredictionReader predictions;
     private final Studies studies;
     private final StudyRunner runner;
     private final CoordinatorConfig config;
@@ -33,11 +36,13 @@ public class StudyLogRecovery {
     @Inject
     StudyLogRecovery(
             StudyLogReader reader,
+            PredictionReader predictions,
             Studies studies,
             StudyRunner runner,
             CoordinatorConfig config,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.reader = reader;
+        this.predictions = predictions;
         this.studies = studies;
         this.runner = runner;
         this.config = config;
@@ -45,6 +50,9 @@ public class StudyLogRecovery {
     }
 
     void onStart(@Observes StartupEvent event) {
+        // Forecasts catch up while the studies are rebuilt; until a run has one, law-based
+        // pruning lets it go on.
+        predictions.start();
         StudyLogReader.Replayed replayed;
         try {
             replayed = reader.replay(config.replayTimeout(), studies::replay);

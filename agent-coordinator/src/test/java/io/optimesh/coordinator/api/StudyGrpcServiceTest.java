@@ -304,6 +304,29 @@ class StudyGrpcServiceTest {
     }
 
     @Test
+    void lawBasedStoppingIsAcceptedWithIntermediateEvaluations() {
+        StudySpec law =
+                lrSearch(2, 2).toBuilder().setPruner(io.optimesh.v1.Pruner.PRUNER_LAW).build();
+        StatusRuntimeException noEvals = catchStatus(() -> create("", "", law));
+        assertThat(errorInfo(noEvals).getReason()).isEqualTo("INVALID_STUDY_SPEC");
+        assertThat(badRequest(noEvals).getFieldViolationsList())
+                .extracting(BadRequest.FieldViolation::getField)
+                .containsExactly("spec.pruner");
+
+        StudySpec withEvals =
+                law.toBuilder()
+                        .setBaseRun(law.getBaseRun().toBuilder().setEvalInterval(25))
+                        .build();
+        Study created = create("", "law-stopped", withEvals);
+        assertThat(created.getSpec().getPruner()).isEqualTo(io.optimesh.v1.Pruner.PRUNER_LAW);
+        // law-svc publishes no forecast for these runs, so none is pruned.
+        List<WatchStudyResponse> updates = watch("studies/law-stopped");
+        Study done = updates.get(updates.size() - 1).getStudy();
+        assertThat(done.getState()).isEqualTo(StudyState.STUDY_STATE_SUCCEEDED);
+        assertThat(done.getTrialsCompleted()).isEqualTo(2);
+    }
+
+    @Test
     void studiesArePagedNewestFirst() {
         List<String> mine = List.of("page-a", "page-b", "page-c");
         for (String id : mine) {
