@@ -56,15 +56,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code optimesh bench law}: trains a grid of tiny runs with trainer-svc (schedule families x peak
- * LRs, the top ones divergent), fits the multi-power law with law-svc on the constant and cosine runs
- * of two peak LRs, and ranks every group of candidates with RankSchedules: per peak LR the four
- * families, and per family the peak LRs. A ranking hits when the run that actually ended lowest
- * (validation loss; diverged runs never win) is among its first two, candidates whose divergence risk
- * is at least {@code --risk-threshold} being put last. Divergence F1 compares that risk with what the
- * runs outside the fit set did. Then the fit of the three 24k-step MPL curves and the prediction of a
- * 72k-step schedule at its logged steps are timed through law-svc's gRPC API. The plain power law
- * (LR area only) fitted and timed the same way is the reference the ratios are taken against.
+ * {@code optimesh bench law}: trains a grid of tiny runs with trainer-svc (schedule families x a ladder
+ * of peak LRs whose top rungs diverge) and splits it by rung: on every run of the fit rungs, divergent
+ * ones included, law-svc fits an Opt-Laws law whose logistic classifier gives every ranking its
+ * divergence risk; on the constant and cosine runs of the fit rungs that finished it fits the
+ * multi-power law. The held-out rungs lie between and beyond the fit rungs. RankSchedules (the curve
+ * law, with the Opt-Laws law as {@code risk_model}) ranks every group of held-out candidates: per rung
+ * the four families, per family the rungs. A ranking hits when the run that actually ended lowest
+ * (validation loss; diverged runs never win) is among its first two, candidates whose risk is at least
+ * {@code --risk-threshold} being put last. Divergence F1 compares that risk with what the held-out runs
+ * did. Then the fit of the three 24k-step MPL curves and the prediction of a 72k-step schedule at its
+ * logged steps are timed through law-svc's gRPC API (the JSON's fit_seconds is the whole call; law-svc's
+ * own fit time is printed beside it). The plain power law (LR area only), fitted, given the same risk
+ * and timed the same way, is the reference the ratios are taken against; Opt-Laws ranking on its own
+ * is shown beside.
  */
 @Command(name = "law", mixinStandardHelpOptions = true,
         description = "Train tiny runs over schedule families and peak LRs, fit the multi-power law on a few, rank the"
@@ -80,7 +85,7 @@ public class LawBenchCommand implements Callable<Integer> {
     @Mixin
     PlanOptions plan;
 
-    @Option(names = "--quick", description = "A smaller grid: 16 runs of 150 steps instead of 24 of 300.")
+    @Option(names = "--quick", description = "A smaller grid: 28 runs of 100 steps instead of 32 of 300.")
     boolean quick;
 
     @Option(names = "--curves", paramLabel = "DIR", description = "The three curves timed for the fit (default:"
