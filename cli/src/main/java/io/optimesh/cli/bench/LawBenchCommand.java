@@ -56,15 +56,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code optimesh bench law}: trains a grid of tiny runs with trainer-svc (schedule families x peak
- * LRs, the top ones divergent), fits the multi-power law with law-svc on the constant and cosine runs
- * of two peak LRs, and ranks every group of candidates with RankSchedules: per peak LR the four
- * families, and per family the peak LRs. A ranking hits when the run that actually ended lowest
- * (validation loss; diverged runs never win) is among its first two, candidates whose divergence risk
- * is at least {@code --risk-threshold} being put last. Divergence F1 compares that risk with what the
- * runs outside the fit set did. Then the fit of the three 24k-step MPL curves and the prediction of a
- * 72k-step schedule at its logged steps are timed through law-svc's gRPC API. The plain power law
- * (LR area only) fitted and timed the same way is the reference the ratios are taken against.
+ * {@code optimesh bench law}: trains a grid of tiny runs with trainer-svc (schedule families x a ladder
+ * of peak LRs whose top rungs diverge) and splits it by rung: on every run of the fit rungs, divergent
+ * ones included, law-svc fits an Opt-Laws law whose logistic classifier gives every ranking its
+ * divergence risk; on the constant and cosine runs of the fit rungs that finished it fits the
+ * multi-power law. The held-out rungs lie between and beyond the fit rungs. RankSchedules (the curve
+ * law, with the Opt-Laws law as {@code risk_model}) ranks every group of held-out candidates: per rung
+ * the four families, per family the rungs. A ranking hits when the run that actually ended lowest
+ * (validation loss; diverged runs never win) is among its first two, candidates whose risk is at least
+ * {@code --risk-threshold} being put last. Divergence F1 compares that risk with what the held-out runs
+ * did. Then the fit of the three 24k-step MPL curves and the prediction of a 72k-step schedule at its
+ * logged steps are timed through law-svc's gRPC API (the JSON's fit_seconds is the whole call; law-svc's
+ * own fit time is printed beside it). The plain power law (LR area only), fitted, given the same risk
+ * and timed the same way, is the reference the ratios are taken against; Opt-Laws ranking on its own
+ * is shown beside.
  */
 @Command(name = "law", mixinStandardHelpOptions = true,
         description = "Train tiny runs over schedule families and peak LRs, fit the multi-power law on a few, rank the"
@@ -80,7 +85,7 @@ public class LawBenchCommand implements Callable<Integer> {
     @Mixin
     PlanOptions plan;
 
-    @Option(names = "--quick", description = "A smaller grid: 16 runs of 150 steps instead of 24 of 300.")
+    @Option(names = "--quick", description = "A smaller grid: 28 runs of 100 steps instead of 32 of 300.")
     boolean quick;
 
     @Option(names = "--curves", paramLabel = "DIR", description = "The three curves timed for the fit (default:"
@@ -160,8 +165,12 @@ public class LawBenchCommand implements Callable<Integer> {
         double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
 
         List<LabeledCurve> fitSet = new ArrayList<>();
+        List<LabeledCurve> riskSet = new ArrayList<>();
         for (Trained t : runs) {
             if (grid.fitted(t.planned())) {
+                riskSet.add(outcome(t, grid));
+            }
+            if (grid.curveFitted(t.planned()) && !t.diverged()) {
                 if (t.run().getState() != RunState.RUN_STATE_SUCCEEDED) {
                     throw new MeshException("fit-set run " + t.planned().name() + " ended " + t.run().getState()
                             + ": " + t.run().getStateReason());
@@ -169,31 +178,44 @@ public class LawBenchCommand implements Callable<Integer> {
                 fitSet.add(curve(t, grid.warmup()));
             }
         }
+        FittedLaw optLaws = law.withDeadlineAfter(10, TimeUnit.MINUTES).fitLaw(FitLawRequest.newBuilder()
+                .setKind(LawKind.LAW_KIND_OPT_LAWS).addAllCurves(riskSet).build()).getLaw();
         List<Schedule> schedules = runs.stream().map(t -> t.planned().spec().getSchedule()).toList();
         List<Task> tasks = tasks(runs, grid);
+        double parameters = runs.get(0).run().getModel().getParameterCount();
 
         Map<LawKind, Ranked> results = new LinkedHashMap<>();
-        for (LawKind kind : List.of(LawKind.LAW_KIND_MULTI_POWER, LawKind.LAW_KIND_POWER)) {
-            FittedLaw fitted = law.withDeadlineAfter(10, TimeUnit.MINUTES)
+        for (LawKind kind : List.of(LawKind.LAW_KIND_MULTI_POWER, LawKind.LAW_KIND_POWER, LawKind.LAW_KIND_OPT_LAWS)) {
+            FittedLaw fitted = kind == LawKind.LAW_KIND_OPT_LAWS ? optLaws : law.withDeadlineAfter(10, TimeUnit.MINUTES)
                     .fitLaw(FitLawRequest.newBuilder().setKind(kind).addAllCurves(fitSet).build()).getLaw();
-            List<RankedSchedule> all = law.rankSchedules(RankSchedulesRequest.newBuilder().setLaw(fitted)
-                    .addAllCandidates(schedules).build()).getRankingList();
-            results.put(kind, score(runs, grid, tasks, all, fitted));
+            RankSchedulesRequest.Builder rank = RankSchedulesRequest.newBuilder().setLaw(fitted)
+                    .addAllCandidates(schedules).setModelParameters(parameters).setTokensPerStep(grid.tokensPerStep());
+            if (kind != LawKind.LAW_KIND_OPT_LAWS) {
+                rank.setRiskModel(optLaws);
+            }
+            results.put(kind, score(runs, grid, tasks, law.rankSchedules(rank.build()).getRankingList()));
         }
 
         Ranked mpl = results.get(LawKind.LAW_KIND_MULTI_POWER);
         Ranked power = results.get(LawKind.LAW_KIND_POWER);
-        out.printf(Locale.ROOT, "%nFitted on %s; rankings (diverged runs never win; risk >= %.2f goes last):%n",
-                fitSet.stream().map(LabeledCurve::getName).toList(), riskThreshold);
-        Table table = new Table("ranking", "actual best", "mpl top 2", "hit", "power top 2", "hit");
+        Ranked opt = results.get(LawKind.LAW_KIND_OPT_LAWS);
+        long positives = riskSet.stream().filter(LabeledCurve::getDiverged).count();
+        out.printf(Locale.ROOT, "%nCurve laws fitted on %s;%nOpt-Laws (loss model and divergence classifier) on the %d"
+                + " runs at peak LRs %s, %d of them diverged; it gives every curve law its risk.%n",
+                fitSet.stream().map(LabeledCurve::getName).toList(), riskSet.size(), grid.fitPeakLrs(), positives);
+        out.printf(Locale.ROOT, "Rankings of the held-out runs (diverged runs never win; risk >= %.2f goes last):%n",
+                riskThreshold);
+        Table table = new Table("ranking", "actual best", "mpl top 2", "hit", "power top 2", "hit", "opt-laws top 2",
+                "hit");
         for (int i = 0; i < tasks.size(); i++) {
             table.row(tasks.get(i).name(), mpl.best().get(i), mpl.top2().get(i), mpl.hits().get(i) ? "yes" : "no",
-                    power.top2().get(i), power.hits().get(i) ? "yes" : "no");
+                    power.top2().get(i), power.hits().get(i) ? "yes" : "no", opt.top2().get(i),
+                    opt.hits().get(i) ? "yes" : "no");
         }
         table.print(out);
-        out.printf(Locale.ROOT, "Divergence (runs outside the fit set): %d diverged; mpl's risk flags %d of them and"
-                + " %d others (max risk given %.3f)%n", mpl.truePositives() + mpl.falseNegatives(),
-                mpl.truePositives(), mpl.falsePositives(), mpl.maxRisk());
+        out.printf(Locale.ROOT, "Divergence of the %d held-out runs: %d diverged; the classifier flags %d of them and"
+                + " %d others (risk of the held-out runs: %s)%n", mpl.heldOut(), mpl.truePositives() + mpl.falseNegatives(),
+                mpl.truePositives(), mpl.falsePositives(), mpl.risks());
 
         Timing mplTiming = time(law, LawKind.LAW_KIND_MULTI_POWER, mplCurves);
         Timing powerTiming = time(law, LawKind.LAW_KIND_POWER, mplCurves);
@@ -201,6 +223,7 @@ public class LawBenchCommand implements Callable<Integer> {
         Table summary = new Table("figure", "mpl", "power (reference)", "mpl / reference", "target");
         summary.row("top-2 hit rate", f3(mpl.hitRate()), f3(power.hitRate()), ratio(mpl.hitRate(), power.hitRate()),
                 ">= 0.95");
+        summary.row("  opt-laws alone", f3(opt.hitRate()), "", "", "");
         summary.row("divergence F1", f3(mpl.f1()), f3(power.f1()), ratio(mpl.f1(), power.f1()), ">= 0.92");
         summary.row("fit 3 x 24k-step curves, s (gRPC, best of 3)", f3(mplTiming.fitSeconds()),
                 f3(powerTiming.fitSeconds()), ratio(mplTiming.fitSeconds(), powerTiming.fitSeconds()), "< 2");
@@ -253,10 +276,23 @@ public class LawBenchCommand implements Callable<Integer> {
         return curve.build();
     }
 
-    /** Per peak LR the families, per family the peak LRs. */
+    /**
+     * What the divergence classifier learns from a run: its whole logged curve (a run that diverges
+     * early may not outlive its warmup), whether it diverged, and the model's and batch's size.
+     */
+    static LabeledCurve outcome(Trained t, TinyRuns.Grid grid) {
+        return curve(t, 0).toBuilder().setDiverged(t.diverged())
+                .setModelParameters(t.run().getModel().getParameterCount()).setTokensPerStep(grid.tokensPerStep())
+                .build();
+    }
+
+    /** Over the held-out runs: per peak LR the families, per family the peak LRs. */
     static List<Task> tasks(List<Trained> runs, TinyRuns.Grid grid) {
         List<Task> tasks = new ArrayList<>();
         for (double peak : grid.peakLrs()) {
+            if (grid.fitPeakLrs().contains(peak)) {
+                continue;
+            }
             List<Integer> group = new ArrayList<>();
             for (int i = 0; i < runs.size(); i++) {
                 if (runs.get(i).planned().peakLr() == peak) {
@@ -268,7 +304,7 @@ public class LawBenchCommand implements Callable<Integer> {
         for (TinyRuns.Family family : TinyRuns.Family.values()) {
             List<Integer> group = new ArrayList<>();
             for (int i = 0; i < runs.size(); i++) {
-                if (runs.get(i).planned().family() == family) {
+                if (runs.get(i).planned().family() == family && !grid.fitted(runs.get(i).planned())) {
                     group.add(i);
                 }
             }
@@ -279,7 +315,7 @@ public class LawBenchCommand implements Callable<Integer> {
     }
 
     record Ranked(List<String> best, List<String> top2, List<Boolean> hits, int truePositives, int falsePositives,
-            int falseNegatives, double maxRisk) {
+            int falseNegatives, int heldOut, String risks) {
 
         double hitRate() {
             return hits.isEmpty() ? Double.NaN : hits.stream().filter(h -> h).count() / (double) hits.size();
@@ -292,8 +328,7 @@ public class LawBenchCommand implements Callable<Integer> {
         }
     }
 
-    private Ranked score(List<Trained> runs, TinyRuns.Grid grid, List<Task> tasks, List<RankedSchedule> all,
-            FittedLaw law) {
+    private Ranked score(List<Trained> runs, TinyRuns.Grid grid, List<Task> tasks, List<RankedSchedule> all) {
         Map<Integer, RankedSchedule> byRun = new HashMap<>();
         all.forEach(r -> byRun.put(r.getIndex(), r));
         Function<Integer, Double> risk = i -> byRun.get(i).getDivergenceRisk();
@@ -314,19 +349,23 @@ public class LawBenchCommand implements Callable<Integer> {
         int tp = 0;
         int fp = 0;
         int fn = 0;
-        double maxRisk = 0;
+        int heldOut = 0;
+        Map<Double, Double> risks = new LinkedHashMap<>();
         for (int i = 0; i < runs.size(); i++) {
             if (grid.fitted(runs.get(i).planned())) {
                 continue;
             }
+            heldOut++;
             boolean flagged = risk.apply(i) >= riskThreshold;
-            maxRisk = Math.max(maxRisk, risk.apply(i));
+            risks.put(runs.get(i).planned().peakLr(), risk.apply(i));
             boolean diverged = runs.get(i).diverged();
             tp += flagged && diverged ? 1 : 0;
             fp += flagged && !diverged ? 1 : 0;
             fn += !flagged && diverged ? 1 : 0;
         }
-        return new Ranked(best, top2, hits, tp, fp, fn, maxRisk);
+        return new Ranked(best, top2, hits, tp, fp, fn, heldOut, risks.entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "%.0e: %.3f", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", ")));
     }
 
     record Timing(double fitSeconds, double serverFitSeconds, double predictMs, int points) {

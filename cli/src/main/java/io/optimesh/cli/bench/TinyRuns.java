@@ -23,6 +23,9 @@ import java.util.Locale;
  */
 final class TinyRuns {
 
+    static final int BATCH = 16;
+    static final int SEQUENCE = 64;
+
     enum Family {
         CONSTANT, COSINE, LINEAR, WSD;
 
@@ -41,16 +44,20 @@ final class TinyRuns {
     /**
      * @param steps optimizer steps per run
      * @param peakLrs the LR ladder
-     * @param fitPeakLrs peak LRs whose constant and cosine runs the law is fitted on
+     * @param fitPeakLrs rungs whose runs the laws are fitted on: every family's for the Opt-Laws risk
+     *     classifier (divergent ones included), the constant and cosine runs that finished for the
+     *     curve laws; the other rungs are held out, so the classifier is judged between and beyond the
+     *     rungs it learned from
      */
     record Grid(int steps, List<Double> peakLrs, List<Double> fitPeakLrs) {
 
         static Grid quick() {
-            return new Grid(150, List.of(3e-3, 3e-2, 3e-1, 3.0), List.of(3e-3, 3e-2));
+            return new Grid(100, List.of(3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0), List.of(3e-3, 3e-2, 1e-1, 1.0));
         }
 
         static Grid full() {
-            return new Grid(300, List.of(1e-3, 3e-3, 1e-2, 3e-2, 3e-1, 3.0), List.of(3e-3, 3e-2));
+            return new Grid(300, List.of(1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0),
+                    List.of(1e-3, 1e-2, 1e-1, 1.0));
         }
 
         List<Planned> runs() {
@@ -63,9 +70,18 @@ final class TinyRuns {
             return out;
         }
 
+        /** Whether the run is in the fit set (its rung is a fit rung). */
         boolean fitted(Planned run) {
-            return fitPeakLrs.contains(run.peakLr())
-                    && (run.family() == Family.CONSTANT || run.family() == Family.COSINE);
+            return fitPeakLrs.contains(run.peakLr());
+        }
+
+        /** Whether a curve law is fitted on the run, should it finish. */
+        boolean curveFitted(Planned run) {
+            return fitted(run) && (run.family() == Family.CONSTANT || run.family() == Family.COSINE);
+        }
+
+        int tokensPerStep() {
+            return BATCH * SEQUENCE;
         }
 
         int warmup() {
@@ -86,8 +102,8 @@ final class TinyRuns {
                     .setModelPreset("tiny")
                     .setDataset(DatasetSpec.newBuilder().setBuiltin(BuiltinCorpus.BUILTIN_CORPUS_EUROPARL))
                     .setSteps(steps)
-                    .setBatchSize(16)
-                    .setSequenceLength(64)
+                    .setBatchSize(BATCH)
+                    .setSequenceLength(SEQUENCE)
                     .setOptimizer(OptimizerSpec.newBuilder().setAlgorithm("adamw").setWeightDecay(0.1))
                     .setSchedule(schedule)
                     .setEvalBatches(16)

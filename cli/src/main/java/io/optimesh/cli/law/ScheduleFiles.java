@@ -17,7 +17,7 @@ record ScheduleFiles(Path file, Schedule schedule, LabeledCurve curve) {
         if (name.endsWith(".json")) {
             return new ScheduleFiles(file, LawOutput.readSchedule(file), null);
         }
-        if (CurveFiles.isCurveFile(name) && CurveFiles.Csv.hasColumn(file, "loss")) {
+        if (CurveFiles.isCurveFile(name) && CurveFiles.hasColumn(file, "loss")) {
             LabeledCurve curve = CurveFiles.read(file);
             return new ScheduleFiles(file, curve.getSchedule(), curve);
         }

@@ -65,7 +65,7 @@ class CurveFilesTest {
                 .hasMessageContaining(file + " row 3: step 5 does not come after the previous step 10")
                 .hasMessageContaining(file + " row 4: lr 'abc' is not a number")
                 .hasMessageContaining(file + " row 5: loss -1.0 is not a positive finite number")
-                .hasMessageContaining(file + " row 6: 2 columns, the header has 3")
+                .hasMessageContaining(file + " row 6: has 2 columns, the header has 3")
                 .hasMessageContaining(file + " row 7: lr NaN is not a non-negative finite number");
     }
 
