@@ -235,7 +235,7 @@ public final class Gpt implements AutoCloseable {
         }
         // Scaling q (T·hd values) is cheaper than scaling the T·T scores.
         // The mask is added in place: the product's backward does not need its output.
-        NDArray scores = q.mul(1.0 / Math.sqrt(headDim)).matMul(k.transpose(0, 1, 3, 2)).addi(causalMask(time));
+        NDArray scores = Torch.scale(q, 1.0 / Math.sqrt(headDim)).matMul(k.transpose(0, 1, 3, 2)).addi(causalMask(time));
         NDArray probabilities = dropout(scores.softmax(3), training);
         NDArray y = probabilities.matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, config.dModel());
         return conv1d(y, p + "c_proj");

@@ -2,6 +2,7 @@ package io.optimesh.trainer.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -35,6 +36,19 @@ public final class Torch {
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         return () -> JniUtils.setGradMode(previous);
+    }
+
+    /**
+     * {@code x·factor}, safe to differentiate. DJL's Number overloads ({@code x.mul(0.5)}) wrap the
+     * number in a tensor over a Java direct buffer and close it as soon as the operation returns,
+     * while autograd keeps that tensor for the backward pass: once the garbage collector has freed
+     * the buffer, the backward reads whatever the memory holds by then. Here the factor is a tensor
+     * PyTorch allocates itself, which the graph keeps alive for as long as it needs it.
+     */
+    public static NDArray scale(NDArray x, double factor) {
+        try (NDArray scalar = x.getManager().full(new Shape(), (float) factor, x.getDataType())) {
+            return x.mul(scalar);
+        }
     }
 
     /** Zeroes the accumulated gradient of a parameter in place (a no-op before its first backward). */

@@ -164,7 +164,7 @@ public final class TrainingLoop {
                     Shape shape = new Shape(part.rows(), part.length());
                     NDArray loss = model.loss(microScope.create(part.inputs(), shape),
                             microScope.create(part.targets(), shape), true);
-                    collector.backward(loss.div((float) config.accumulation()));
+                    collector.backward(Torch.scale(loss, 1.0 / config.accumulation()));
                     lossSum += loss.getFloat();
                 }
             }
