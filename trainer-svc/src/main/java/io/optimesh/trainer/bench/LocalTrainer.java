@@ -1,6 +1,8 @@
 package io.optimesh.trainer.bench;
 
 import com.google.protobuf.Message;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.optimesh.trainer.run.RunDefaults;
 import io.optimesh.trainer.run.RunEvents;
@@ -18,13 +20,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * The trainer's own {@link RunManager} in this JVM, without a broker: a benchmark hands it run specs
  * exactly as CreateRun would, one at a time, and reads what a WatchRun client would see. Checkpoints
- * go to a temporary directory removed on close.
+ * go to a temporary directory removed on close. Given optimizer-svc replicas, runs may place their
+ * optimizer there, over the same plain channels the service opens (OptimizerReplicas).
  */
 final class LocalTrainer implements AutoCloseable {
 
@@ -41,17 +45,31 @@ final class LocalTrainer implements AutoCloseable {
     };
 
     private final Path checkpoints;
+    private final List<ManagedChannel> replicas;
     private final RunManager runs;
 
+    /** A trainer whose runs all keep their optimizer in process. */
     LocalTrainer(int evalBatches) {
+        this(evalBatches, List.of());
+    }
+
+    /**
+     * @param optimizerReplicas {@code host:port} of each optimizer-svc replica, in shard order, for runs
+     *     placing their optimizer remotely (none: such runs are refused)
+     */
+    LocalTrainer(int evalBatches, List<String> optimizerReplicas) {
         try {
             checkpoints = Files.createTempDirectory("optimesh-bench-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        RunDefaults defaults = new RunDefaults("cpu", evalBatches, 10, 1, 3.0);
+        replicas = optimizerReplicas.stream()
+                .map(target -> ManagedChannelBuilder.forTarget(target).usePlaintext()
+                        .maxInboundMessageSize(Integer.MAX_VALUE).build())
+                .toList();
+        RunDefaults defaults = new RunDefaults("cpu", evalBatches, 10, 1, 3.0, replicas.size());
         runs = new RunManager(new RunPlanner(defaults), checkpoints, NO_BROKER, new SimpleMeterRegistry(), 1,
-                Duration.ofSeconds(30), List.of());
+                Duration.ofSeconds(30), replicas);
     }
 
     /** Trains {@code spec} to its end (succeeded, diverged or failed) and returns what happened. */
@@ -88,6 +106,17 @@ final class LocalTrainer implements AutoCloseable {
     @Override
     public void close() {
         runs.shutdown(Duration.ofSeconds(30), Duration.ZERO);
+        replicas.forEach(ManagedChannel::shutdown);
+        for (ManagedChannel channel : replicas) {
+            try {
+                if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                    channel.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                channel.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
         try (Stream<Path> files = Files.walk(checkpoints)) {
             for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(file);
