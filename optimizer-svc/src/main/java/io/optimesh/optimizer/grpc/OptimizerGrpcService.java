@@ -17,7 +17,11 @@ import io.optimesh.v1.AlgorithmDescriptor;
 import io.optimesh.v1.ApplyUpdatesRequest;
 import io.optimesh.v1.ApplyUpdatesResponse;
 import io.optimesh.v1.CreateOptimizerStateRequest;
+import io.optimesh.v1.DeleteOptimizerSnapshotRequest;
+import io.optimesh.v1.DeleteOptimizerSnapshotResponse;
 import io.optimesh.v1.CreateOptimizerStateResponse;
+import io.optimesh.v1.DeleteOptimizerSnapshotRequest;
+import io.optimesh.v1.DeleteOptimizerSnapshotResponse;
 import io.optimesh.v1.DeleteOptimizerStateRequest;
 import io.optimesh.v1.DeleteOptimizerStateResponse;
 import io.optimesh.v1.EvaluateScheduleRequest;
@@ -207,6 +211,16 @@ public class OptimizerGrpcService extends OptimizerServiceGrpc.OptimizerServiceI
             StreamObserver<SnapshotOptimizerStateResponse> responses) {
         answer(responses, () -> SnapshotOptimizerStateResponse.newBuilder()
                 .setSnapshot(states.snapshot(request.getName(), request.getUri()))
+                .build());
+    }
+
+    @Override
+    @Blocking
+    public void deleteOptimizerSnapshot(
+            DeleteOptimizerSnapshotRequest request,
+            StreamObserver<DeleteOptimizerSnapshotResponse> responses) {
+        answer(responses, () -> DeleteOptimizerSnapshotResponse.newBuilder()
+                .setDeleted(states.deleteSnapshot(request.getSnapshotUri()))
                 .build());
     }
 

@@ -243,6 +243,38 @@ public final class StateStore {
         }
     }
 
+    /**
+     * Deletes a snapshot under the snapshot directory, and its state's folder there once empty.
+     * Other files are refused: a client may only retire what this service wrote on its own.
+     *
+     * @return false when there was no such snapshot
+     */
+    public boolean deleteSnapshot(String snapshotUri) {
+        Path snapshot = path(snapshotUri, "snapshot_uri").normalize();
+        if (!snapshot.startsWith(snapshotDirectory) || snapshot.equals(snapshotDirectory)) {
+            throw StateException.invalid("snapshot_uri", "only snapshots under this service's snapshot directory "
+                    + snapshotDirectory + " can be deleted, got " + snapshotUri);
+        }
+        try {
+            boolean deleted = Files.deleteIfExists(snapshot);
+            Path folder = snapshot.getParent();
+            if (!folder.equals(snapshotDirectory)) {
+                try (var left = Files.list(folder)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.deleteIfExists(folder);
+                    }
+                } catch (java.nio.file.NoSuchFileException | java.nio.file.DirectoryNotEmptyException raced) {
+                    // Another delete emptied it first, or a new snapshot arrived: either way it is right.
+                }
+            }
+            return deleted;
+        } catch (IOException e) {
+            throw StateException.of(StateException.Kind.SNAPSHOT_IO,
+                    "cannot delete the snapshot " + snapshot + ": " + e.getMessage(),
+                    Map.of("uri", snapshot.toUri().toString()));
+        }
+    }
+
     /** Restores a snapshot into a new state (or returns the one the same request id restored). */
     public HeldState restore(String snapshotUri, String stateId, String requestId) {
         if (!requestId.isEmpty()) {

@@ -323,4 +323,28 @@ class StateStoreTest {
                 () -> store.restore(dir.resolve("missing.safetensors").toString(), "", "")).violations())
                 .extracting(StateException.Violation::description).first().asString().startsWith("no snapshot at");
     }
+
+    @Test
+    void snapshotsUnderTheSnapshotDirectoryAreDeletedAndNothingElse() throws Exception {
+        StateStore store = new StateStore(MiB, dir.resolve("snapshots"), 1);
+        HeldState state = store.create(twoTensors("s2"));
+        store.apply(step(state, 1, 1e-2, Map.of("w", new float[12], "b", new float[4])), false);
+        Path first = Path.of(java.net.URI.create(store.snapshot(state.name(), "").getUri()));
+        store.apply(step(state, 2, 1e-2, Map.of("w", new float[12], "b", new float[4])), false);
+        Path second = Path.of(java.net.URI.create(store.snapshot(state.name(), "").getUri()));
+
+        assertThat(store.deleteSnapshot(first.toUri().toString())).isTrue();
+        assertThat(first).doesNotExist();
+        assertThat(second).isRegularFile();
+        assertThat(store.deleteSnapshot(first.toUri().toString())).as("already gone").isFalse();
+        assertThat(store.deleteSnapshot(second.toString())).isTrue();
+        assertThat(second.getParent()).as("the state's emptied folder").doesNotExist();
+
+        Path elsewhere = java.nio.file.Files.createFile(dir.resolve("weights.safetensors"));
+        for (String outside : List.of(elsewhere.toString(), dir.resolve("snapshots/../weights.safetensors").toString())) {
+            assertThat(catchThrowableOfType(StateException.class, () -> store.deleteSnapshot(outside)).violations())
+                    .extracting(StateException.Violation::field).containsExactly("snapshot_uri");
+        }
+        assertThat(elsewhere).isRegularFile();
+    }
 }

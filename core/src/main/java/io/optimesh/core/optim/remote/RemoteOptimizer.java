@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.optimesh.v1.ApplyUpdatesRequest;
 import io.optimesh.v1.ApplyUpdatesResponse;
 import io.optimesh.v1.CreateOptimizerStateRequest;
+import io.optimesh.v1.DeleteOptimizerSnapshotRequest;
 import io.optimesh.v1.DeleteOptimizerStateRequest;
 import io.optimesh.v1.OptimizerServiceGrpc;
 import io.optimesh.v1.OptimizerServiceGrpc.OptimizerServiceBlockingStub;
@@ -356,6 +357,32 @@ public final class RemoteOptimizer {
                                 DeleteOptimizerStateRequest.newBuilder().setName(stateNames[i]).build());
             }
         }
+    }
+
+    /**
+     * Deletes the snapshots {@link #snapshot()} wrote, one URI per replica in the same order ("" where
+     * a replica held nothing), for instance when the checkpoint that recorded them is retired.
+     *
+     * @return how many files the replicas deleted (fewer when some were already gone)
+     */
+    public static int deleteSnapshots(List<? extends Channel> replicas, List<String> snapshots) {
+        if (snapshots.size() != replicas.size()) {
+            throw new IllegalArgumentException(
+                    snapshots.size() + " snapshots for " + replicas.size() + " replicas");
+        }
+        int deleted = 0;
+        for (int i = 0; i < snapshots.size(); i++) {
+            if (!snapshots.get(i).isEmpty()
+                    && OptimizerServiceGrpc.newBlockingStub(replicas.get(i))
+                            .deleteOptimizerSnapshot(
+                                    DeleteOptimizerSnapshotRequest.newBuilder()
+                                            .setSnapshotUri(snapshots.get(i))
+                                            .build())
+                            .getDeleted()) {
+                deleted++;
+            }
+        }
+        return deleted;
     }
 
     private static double await(CompletableFuture<Double> reply) {
