@@ -215,6 +215,30 @@ class TrainerRestartIT {
         assertThat(executions.get(0).size() + executions.get(1).size()).isEqualTo((int) STEPS);
         assertThat(((TreeMap<Long, Double>) executions.get(1)).firstKey()).isEqualTo(stopped.getStep());
         assertSameLosses(executions, expected);
+        assertOnlyKeptCheckpointsHaveSnapshots(directory.getParent(), Path.of(URI.create(
+                optimizer.get("snapshots").get(0).asText())).getParent().getParent());
+    }
+
+    /**
+     * Retention removed the older checkpoints of the run, and with them their snapshots in
+     * optimizer-svc: the snapshot files left are exactly those the kept checkpoints record.
+     */
+    private static void assertOnlyKeptCheckpointsHaveSnapshots(Path runCheckpoints, Path snapshotDirectory)
+            throws IOException {
+        List<Path> recorded = new ArrayList<>();
+        try (Stream<Path> manifests = Files.walk(runCheckpoints)) {
+            for (Path manifest : manifests.filter(p -> p.getFileName().toString().equals("checkpoint.json")).toList()) {
+                new ObjectMapper().readTree(manifest.toFile()).get("optimizer").get("snapshots")
+                        .forEach(uri -> recorded.add(Path.of(URI.create(uri.asText()))));
+            }
+        }
+        try (Stream<Path> files = Files.walk(snapshotDirectory)) {
+            List<Path> present = files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
+            OUT.printf("Snapshots in optimizer-svc: %d, recorded by the kept checkpoints: %d%n", present.size(),
+                    recorded.size());
+            assertThat(recorded).as("kept checkpoints record snapshots").isNotEmpty();
+            assertThat(present).containsExactlyInAnyOrderElementsOf(recorded);
+        }
     }
 
     /** Watches a run until it has a checkpoint; returns the step it had reached then. */

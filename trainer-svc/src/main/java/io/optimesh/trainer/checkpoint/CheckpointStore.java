@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 
 /**
  * A directory of checkpoints, one sub-directory per saved step ({@code step-000000100}). A
@@ -34,12 +35,30 @@ public final class CheckpointStore implements CheckpointSink {
 
     private static final Pattern STEP_DIRECTORY = Pattern.compile("step-(\\d{9,})");
 
+    /** Deletes the optimizer-svc snapshots a removed checkpoint recorded (one URI per replica). */
+    @FunctionalInterface
+    public interface SnapshotJanitor {
+        void delete(List<String> snapshots);
+    }
+
+    private static final Logger LOG = Logger.getLogger(CheckpointStore.class);
+
     private final Path root;
     private final Retention retention;
+    private final SnapshotJanitor janitor;
 
+    /** A store of checkpoints that hold their optimizer state in their own files. */
     public CheckpointStore(Path root, Retention retention) {
+        this(root, retention, snapshots -> {
+            throw new IllegalStateException("this store cannot delete optimizer-svc snapshots " + snapshots);
+        });
+    }
+
+    /** A store whose removed checkpoints also have their optimizer-svc snapshots deleted by {@code janitor}. */
+    public CheckpointStore(Path root, Retention retention, SnapshotJanitor janitor) {
         this.root = root;
         this.retention = retention;
+        this.janitor = janitor;
     }
 
     public Path root() {
@@ -87,7 +106,7 @@ public final class CheckpointStore implements CheckpointSink {
 
     /** Removes every checkpoint, for a fresh run that reuses the store of an earlier one. */
     public void clear() {
-        list().forEach(c -> deleteQuietly(c.directory()));
+        list().forEach(this::remove);
     }
 
     /** Complete checkpoints in the store, oldest step first. */
@@ -134,7 +153,7 @@ public final class CheckpointStore implements CheckpointSink {
         }
         for (Checkpoint checkpoint : all) {
             if (!keep.contains(checkpoint.directory())) {
-                deleteQuietly(checkpoint.directory());
+                remove(checkpoint);
             }
         }
     }
@@ -174,6 +193,24 @@ public final class CheckpointStore implements CheckpointSink {
         if (displaced != null) {
             deleteQuietly(displaced);
         }
+    }
+
+    /**
+     * Deletes a checkpoint's optimizer-svc snapshots, then its directory. A snapshot that cannot be
+     * deleted (the replica is down) is logged and left: the checkpoint goes regardless, since
+     * keeping it would keep retention from ever catching up.
+     */
+    private void remove(Checkpoint checkpoint) {
+        CheckpointManifest.Optimizer optimizer = checkpoint.manifest().optimizer();
+        if (optimizer != null && optimizer.remote()) {
+            try {
+                janitor.delete(optimizer.snapshots());
+            } catch (RuntimeException e) {
+                LOG.warnf("Left the optimizer-svc snapshots %s of %s: %s", optimizer.snapshots(),
+                        checkpoint.directory(), e.getMessage());
+            }
+        }
+        deleteQuietly(checkpoint.directory());
     }
 
     private static Double finiteOrNull(double value) {

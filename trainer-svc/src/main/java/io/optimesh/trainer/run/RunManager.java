@@ -6,6 +6,7 @@ import io.grpc.Channel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.optimesh.core.optim.remote.RemoteOptimizer;
 import io.optimesh.trainer.checkpoint.CheckpointStore;
 import io.optimesh.trainer.checkpoint.Retention;
 import io.optimesh.trainer.data.Corpus;
@@ -186,7 +187,8 @@ public final class RunManager {
     private CheckpointStore storeOf(String id, RunPlan plan) {
         // Without a plan the store only lists what is there; retention applies when a plan trains.
         Retention retention = plan == null ? Retention.keepAll() : new Retention(plan.keepLastCheckpoints(), true);
-        return new CheckpointStore(checkpointRoot.resolve(id), retention);
+        return new CheckpointStore(checkpointRoot.resolve(id), retention,
+                snapshots -> RemoteOptimizer.deleteSnapshots(optimizerReplicas, snapshots));
     }
 
     private static void warmUp() {

@@ -3,6 +3,7 @@ package io.optimesh.trainer.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.optimesh.core.optim.SeedAdaptive;
 import io.optimesh.core.safetensors.DType;
@@ -18,6 +19,7 @@ import io.optimesh.trainer.training.Evaluation;
 import io.optimesh.trainer.training.Evaluator;
 import io.optimesh.trainer.training.InProcessOptimizer;
 import io.optimesh.trainer.training.OptimizerSettings;
+import io.optimesh.trainer.training.ParameterUpdate;
 import io.optimesh.trainer.training.StepMetrics;
 import io.optimesh.trainer.training.TrainingConfig;
 import io.optimesh.trainer.training.TrainingListener;
@@ -25,6 +27,7 @@ import io.optimesh.trainer.training.TrainingLoop;
 import io.optimesh.trainer.training.TrainingOutcome;
 import io.optimesh.trainer.training.TrainingState;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongToDoubleFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -170,6 +174,87 @@ class CheckpointStoreTest {
         }
     }
 
+    /**
+     * Checkpoints of a remote optimizer record snapshot files instead of state arrays; retention hands
+     * those of the checkpoints it removes to the janitor, and still removes a checkpoint whose
+     * snapshots cannot be deleted.
+     */
+    @Test
+    void retentionDeletesTheRemovedCheckpointsSnapshots() throws IOException {
+        Path snapshots = Files.createDirectories(dir.resolve("optimizer-svc"));
+        List<List<String>> retired = new ArrayList<>();
+        boolean[] replicaDown = {false};
+        CheckpointStore store = new CheckpointStore(dir.resolve("run"), new Retention(2, false), uris -> {
+            if (replicaDown[0]) {
+                throw new IllegalStateException("UNAVAILABLE: replica down");
+            }
+            retired.add(uris);
+            for (String uri : uris) {
+                try {
+                    Files.delete(Path.of(URI.create(uri)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
+        try (Gpt model = Gpt.initialize(TINY, 3, root);
+                InProcessOptimizer adamw = new InProcessOptimizer(ADAMW, model.parameters())) {
+            for (int step = 1; step <= 4; step++) {
+                replicaDown[0] = step == 4;
+                store.save(state(step, model, new SnapshottingOptimizer(adamw, snapshots, step), null));
+            }
+        }
+        assertThat(store.list()).extracting(c -> c.manifest().step()).containsExactly(3L, 4L);
+        assertThat(retired).containsExactly(List.of(snapshots.resolve("step-1.safetensors").toUri().toString()));
+        try (Stream<Path> left = Files.list(snapshots)) {
+            assertThat(left.map(p -> p.getFileName().toString()).sorted().toList())
+                    .as("step 2's snapshot stays: the replica was down when its checkpoint went")
+                    .containsExactly("step-2.safetensors", "step-3.safetensors", "step-4.safetensors");
+        }
+    }
+
+    /** The in-process rule, whose state a checkpoint records as one snapshot file, as optimizer-svc writes. */
+    private record SnapshottingOptimizer(InProcessOptimizer rule, Path directory, long step) implements ParameterUpdate {
+        @Override
+        public Stats apply(Map<String, NDArray> parameters, Map<String, NDArray> gradients, double learningRate) {
+            return rule.apply(parameters, gradients, learningRate);
+        }
+
+        @Override
+        public void observeLoss(double loss) {
+            rule.observeLoss(loss);
+        }
+
+        @Override
+        public String name() {
+            return rule.name();
+        }
+
+        @Override
+        public long updates() {
+            return step;
+        }
+
+        @Override
+        public Map<String, StateTensor> state() {
+            throw new UnsupportedOperationException("the state is in the snapshot");
+        }
+
+        @Override
+        public List<String> snapshot() {
+            Path file = directory.resolve("step-" + step + ".safetensors");
+            try {
+                SafetensorsWriter.write(file, List.of(), Map.of("step", Long.toString(step)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return List.of(file.toUri().toString());
+        }
+
+        @Override
+        public void close() {}
+    }
+
     @Test
     void aCheckpointOfAnotherShapeOrNoneIsRefused() throws IOException {
         CheckpointStore store = new CheckpointStore(dir, Retention.keepAll());
@@ -212,7 +297,7 @@ class CheckpointStoreTest {
         assertThatThrownBy(() -> Checkpoint.loadWeights(bare, root)).hasMessageContaining("cannot tell what model");
     }
 
-    private static TrainingState state(long step, Gpt model, InProcessOptimizer adamw, Evaluation evaluation) {
+    private static TrainingState state(long step, Gpt model, ParameterUpdate adamw, Evaluation evaluation) {
         return new TrainingState(step, 1, step * 512, 2.0, 2.5, evaluation, model, adamw);
     }
 
