@@ -17,8 +17,6 @@ import io.optimesh.v1.AlgorithmDescriptor;
 import io.optimesh.v1.ApplyUpdatesRequest;
 import io.optimesh.v1.ApplyUpdatesResponse;
 import io.optimesh.v1.CreateOptimizerStateRequest;
-import io.optimesh.v1.DeleteOptimizerSnapshotRequest;
-import io.optimesh.v1.DeleteOptimizerSnapshotResponse;
 import io.optimesh.v1.CreateOptimizerStateResponse;
 import io.optimesh.v1.DeleteOptimizerSnapshotRequest;
 import io.optimesh.v1.DeleteOptimizerSnapshotResponse;

@@ -16,7 +16,9 @@ import io.optimesh.v1.TensorDType;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -263,7 +265,7 @@ public final class StateStore {
                     if (left.findAny().isEmpty()) {
                         Files.deleteIfExists(folder);
                     }
-                } catch (java.nio.file.NoSuchFileException | java.nio.file.DirectoryNotEmptyException raced) {
+                } catch (NoSuchFileException | DirectoryNotEmptyException raced) {
                     // Another delete emptied it first, or a new snapshot arrived: either way it is right.
                 }
             }
