@@ -1,10 +1,13 @@
 package io.optimesh.optimizer.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.optimesh.core.grpc.ValidatingServerInterceptor;
@@ -15,6 +18,7 @@ import io.optimesh.core.optim.remote.RemoteOptimizer;
 import io.optimesh.optimizer.schedule.ScheduleLibrary;
 import io.optimesh.optimizer.state.StateStore;
 import io.optimesh.v1.OptimizerSpec;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -170,5 +174,32 @@ class ShardedReplicasTest {
         two.delete();
         assertThat(stores.get(1).heldBytes()).isZero();
         assertThat(stores.get(2).heldBytes()).isZero();
+    }
+
+    /**
+     * What the trainer's checkpoint retention does with a retired checkpoint's snapshots: each replica
+     * deletes the file it wrote, a second call finds nothing, and a replica refuses a file it did not
+     * write (the list in the wrong order) without deleting anything.
+     */
+    @Test
+    void deleteSnapshotsRemovesEachReplicasOwnFileOnce() throws Exception {
+        List<RemoteOptimizer.Parameter> model = model(new Random(11));
+        List<ManagedChannel> pair = List.of(replica(), replica());
+        RemoteOptimizer two = RemoteOptimizer.create(pair, "run", SPEC, model);
+        two.step(1e-3, gradients(model, 1), copy(model));
+        List<String> snapshot = two.snapshot();
+        List<Path> files = snapshot.stream().map(uri -> Path.of(URI.create(uri))).toList();
+        assertThat(files).hasSize(2).allSatisfy(file -> assertThat(file).isRegularFile());
+
+        StatusRuntimeException swapped = catchThrowableOfType(StatusRuntimeException.class,
+                () -> RemoteOptimizer.deleteSnapshots(pair, List.of(snapshot.get(1), snapshot.get(0))));
+        assertThat(swapped.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(files).allSatisfy(file -> assertThat(file).isRegularFile());
+
+        assertThat(RemoteOptimizer.deleteSnapshots(pair, snapshot)).isEqualTo(2);
+        assertThat(files).allSatisfy(file -> assertThat(file).doesNotExist());
+        assertThat(RemoteOptimizer.deleteSnapshots(pair, snapshot)).as("already gone").isZero();
+        assertThat(RemoteOptimizer.deleteSnapshots(pair, List.of("", ""))).as("replicas that held nothing").isZero();
+        two.delete();
     }
 }
