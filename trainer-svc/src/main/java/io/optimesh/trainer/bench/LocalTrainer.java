@@ -2,8 +2,8 @@ package io.optimesh.trainer.bench;
 
 import com.google.protobuf.Message;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.optimesh.trainer.config.OptimizerReplicas;
 import io.optimesh.trainer.run.RunDefaults;
 import io.optimesh.trainer.run.RunEvents;
 import io.optimesh.trainer.run.RunManager;
@@ -63,10 +63,7 @@ final class LocalTrainer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        replicas = optimizerReplicas.stream()
-                .map(target -> ManagedChannelBuilder.forTarget(target).usePlaintext()
-                        .maxInboundMessageSize(Integer.MAX_VALUE).build())
-                .toList();
+        replicas = optimizerReplicas.stream().map(OptimizerReplicas::open).toList();
         RunDefaults defaults = new RunDefaults("cpu", evalBatches, 10, 1, 3.0, replicas.size());
         runs = new RunManager(new RunPlanner(defaults), checkpoints, NO_BROKER, new SimpleMeterRegistry(), 1,
                 Duration.ofSeconds(30), replicas);
