@@ -164,13 +164,17 @@ public final class OnlineRefits {
 
     /**
      * Refits every run that is due (enough points, and {@code refitEvery} new ones since its last
-     * fit) and predicts its final loss. A run the law cannot fit yet is tried again after more points.
+     * fit, or new ones that reach its last step) and predicts its final loss. A run the law cannot fit yet is tried again after more points.
      */
     public List<RunPrediction> refitDue() {
         List<RunPrediction> out = new ArrayList<>();
         for (Map.Entry<String, Tracked> e : runs.entrySet()) {
             Tracked t = e.getValue();
-            boolean due = t.size >= settings.minPoints() && (!t.attempted || t.sinceFit >= settings.refitEvery());
+            // The run's last step is worth a fit of its own: otherwise the prediction of a curve whose
+            // tail is shorter than refitEvery never sees that tail.
+            boolean complete = t.sinceFit > 0 && t.size > 0 && t.steps[t.size - 1] == t.lastStep;
+            boolean due = t.size >= settings.minPoints()
+                    && (!t.attempted || t.sinceFit >= settings.refitEvery() || complete);
             if (due) {
                 fit(e.getKey(), t).ifPresent(out::add);
             }

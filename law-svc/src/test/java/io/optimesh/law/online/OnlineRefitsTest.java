@@ -55,6 +55,18 @@ class OnlineRefitsTest {
                 .satisfies(p -> assertThat(p.observedPoints()).isEqualTo(90));
     }
 
+    /** A tail shorter than refitEvery still gets its fit once the run's last step arrives. */
+    @Test
+    void theLastStepIsAlwaysFitted() {
+        OnlineRefits refits = refits(40, 150);
+        refits.started("r1", "", SyntheticRun.LRS, SyntheticRun.STEPS, SyntheticRun.WARMUP);
+        List<OnlineRefits.RunPrediction> predictions = feed(refits, SyntheticRun.logged(3), 0, SyntheticRun.STEPS);
+        assertThat(predictions).extracting(OnlineRefits.RunPrediction::observedPoints)
+                .containsExactly(40, 190, 340, 490, 540);
+        assertThat(predictions.get(predictions.size() - 1).observedStep()).isEqualTo(SyntheticRun.STEPS - 1);
+        assertThat(refits.refitDue()).as("nothing new since").isEmpty();
+    }
+
     @Test
     void predictionOfTheFinalLossTightensAroundTheTruthAsTheCurveArrives() {
         OnlineRefits refits = refits(40, 100);
