@@ -1,12 +1,16 @@
 package io.optimesh.core.safetensors;
 
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * Conversions between Java floating-point values and the F16/BF16/F32/F64 encodings of the format,
  * all rounding to nearest with ties to even, as PyTorch does.
  */
 final class FloatCodec {
+
+    /** Floats widened or narrowed per bulk copy: small enough to stay in L1, large enough to amortise the copy. */
+    private static final int WIDEN_BLOCK = 2048;
 
     private FloatCodec() {
     }
@@ -108,8 +112,14 @@ final class FloatCodec {
         switch (dtype) {
             case F64 -> src.asDoubleBuffer().get(dst, off, count);
             case F32 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[off + i] = src.getFloat(src.position() + 4 * i);
+                FloatBuffer floats = src.asFloatBuffer();
+                float[] block = new float[Math.min(count, WIDEN_BLOCK)];
+                for (int done = 0; done < count; done += block.length) {
+                    int n = Math.min(block.length, count - done);
+                    floats.get(block, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        dst[off + done + i] = block[i];
+                    }
                 }
             }
             case F16 -> {
@@ -159,9 +169,16 @@ final class FloatCodec {
                 dst.position(dst.position() + count * Double.BYTES);
             }
             case F32 -> {
-                for (int i = 0; i < count; i++) {
-                    dst.putFloat((float) src[off + i]);
+                FloatBuffer floats = dst.asFloatBuffer();
+                float[] block = new float[Math.min(count, WIDEN_BLOCK)];
+                for (int done = 0; done < count; done += block.length) {
+                    int n = Math.min(block.length, count - done);
+                    for (int i = 0; i < n; i++) {
+                        block[i] = (float) src[off + done + i];
+                    }
+                    floats.put(block, 0, n);
                 }
+                dst.position(dst.position() + count * Float.BYTES);
             }
             case F16 -> {
                 for (int i = 0; i < count; i++) {

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A safetensors file opened for reading. {@link #open} reads and validates the whole header, so every
@@ -41,6 +43,11 @@ public final class SafetensorsFile implements SafetensorsReader {
     private final long dataStart;
     private final Map<String, String> metadata;
     private final Map<String, TensorInfo> tensors;
+    /**
+     * Direct buffers for element reads, reused: the kernel copies into them once, where a heap buffer costs a
+     * second copy through the JDK's temporary direct buffer. One per concurrent reader thread at most.
+     */
+    private final Queue<ByteBuffer> decodeBuffers = new ConcurrentLinkedQueue<>();
 
     private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, String> metadata,
             Map<String, TensorInfo> tensors) {
@@ -194,13 +201,20 @@ public final class SafetensorsFile implements SafetensorsReader {
         checkRange(info, fromElement, count, info.elementCount(), "elements");
         int width = info.dtype().byteSize();
         int perChunk = DECODE_CHUNK_BYTES / width;
-        ByteBuffer buf = ByteBuffer.allocate(Math.min(count, perChunk) * width).order(ByteOrder.LITTLE_ENDIAN);
-        long position = dataStart + info.begin() + fromElement * width;
-        for (int done = 0; done < count; done += perChunk) {
-            int n = Math.min(perChunk, count - done);
-            buf.clear().limit(n * width);
-            readFully(buf, position + (long) done * width);
-            decoder.decode(buf.flip(), offset + done, n);
+        ByteBuffer buf = decodeBuffers.poll();
+        if (buf == null) {
+            buf = ByteBuffer.allocateDirect(DECODE_CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        try {
+            long position = dataStart + info.begin() + fromElement * width;
+            for (int done = 0; done < count; done += perChunk) {
+                int n = Math.min(perChunk, count - done);
+                buf.clear().limit(n * width);
+                readFully(buf, position + (long) done * width);
+                decoder.decode(buf.flip(), offset + done, n);
+            }
+        } finally {
+            decodeBuffers.offer(buf);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,6 +22,11 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Streams a safetensors file of any size to disk. All tensors and the metadata are declared up front
@@ -35,13 +41,28 @@ public final class SafetensorsWriter implements SafetensorsSink {
 
     private static final int ENCODE_CHUNK_BYTES = 1 << 20;
 
+    /**
+     * Bytes written after which a background flush starts (if none runs), so writeback overlaps the writing and
+     * the fsync that commits the file has little left to do.
+     */
+    private static final long FLUSH_BEHIND_BYTES = 64L << 20;
+
+    private static final ExecutorService FLUSHER = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "safetensors-flush-behind");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final Path target;
     private final Path temp;
     private final FileChannel channel;
     private final List<TensorSpec> tensors;
-    private final ByteBuffer scratch = ByteBuffer.allocate(ENCODE_CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    /** Direct, so a write goes from it to the file without a copy through a temporary direct buffer. */
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(ENCODE_CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private int current;
     private long writtenInCurrent;
+    private long unflushed;
+    private Future<?> flushing = CompletableFuture.completedFuture(null);
     private boolean finished;
 
     private SafetensorsWriter(Path target, Path temp, FileChannel channel, List<TensorSpec> tensors) {
@@ -94,8 +115,10 @@ public final class SafetensorsWriter implements SafetensorsSink {
     public void write(String name, ByteBuffer chunk) throws IOException {
         ensureOpen();
         try {
-            expect(name, chunk.remaining());
+            int bytes = chunk.remaining();
+            expect(name, bytes);
             writeFully(channel, chunk);
+            flushBehind(bytes);
         } catch (IOException | RuntimeException e) {
             abort(e);
             throw e;
@@ -137,6 +160,7 @@ public final class SafetensorsWriter implements SafetensorsSink {
                 scratch.clear();
                 encoder.encode(dtype, done, n, scratch);
                 writeFully(channel, scratch.flip());
+                flushBehind((long) n * dtype.byteSize());
             }
         } catch (IOException | RuntimeException e) {
             abort(e);
@@ -163,6 +187,7 @@ public final class SafetensorsWriter implements SafetensorsSink {
                         ? " and " + (tensors.size() - current - 1) + " later tensor(s) got none" : "")
                         + "; nothing written to " + target);
             }
+            awaitFlush();
             channel.force(true);
             channel.close();
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -186,6 +211,31 @@ public final class SafetensorsWriter implements SafetensorsSink {
         abort(failure);
         if (failure.getSuppressed().length > 0) {
             throw new UncheckedIOException(failure);
+        }
+    }
+
+    private void flushBehind(long bytes) {
+        unflushed += bytes;
+        if (unflushed >= FLUSH_BEHIND_BYTES && flushing.isDone()) {
+            unflushed = 0;
+            flushing = FLUSHER.submit(() -> {
+                channel.force(false);
+                return null;
+            });
+        }
+    }
+
+    private void awaitFlush() throws IOException {
+        try {
+            flushing.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while flushing " + temp);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
