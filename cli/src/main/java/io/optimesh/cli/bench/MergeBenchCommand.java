@@ -307,13 +307,36 @@ public class MergeBenchCommand implements Callable<Integer> {
             }
             double mergeRate = bytes / merged.getSeconds();
             double ratio = mergeRate / read;
+            long outputBytes = Files.size(inputs.get(0));
+            double write = Math.max(writeBandwidth(dir, outputBytes), writeBandwidth(dir, outputBytes));
+            double floorSeconds = bytes / read + outputBytes / write;
             out.printf(Locale.ROOT, "%nThroughput: merged 2 x %.0f MiB in %.2f s = %.0f MiB/s of input; reading the same"
                     + " files runs at %.0f MiB/s; ratio %.3f%n", bytes / 2.0 / (1 << 20), merged.getSeconds(),
                     mergeRate / (1 << 20), read / (1 << 20), ratio);
+            out.printf(Locale.ROOT, "  I/O floor: writing and syncing a file of the output's size runs at %.0f MiB/s, so"
+                    + " reading the inputs and writing the output alone take %.2f s; the merge takes %.2f x that%n",
+                    write / (1 << 20), floorSeconds, merged.getSeconds() / floorSeconds);
             for (Path p : List.of(inputs.get(0), inputs.get(1), dir.resolve("merged.safetensors"))) {
                 Files.deleteIfExists(p);
             }
             return ratio;
+        }
+
+        /** Bytes per second of writing a new file of {@code size} bytes and syncing it, as a merge's output is. */
+        private static double writeBandwidth(Path dir, long size) throws IOException {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(8 << 20);
+            Path file = dir.resolve("write-bandwidth.bin");
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long start = System.nanoTime();
+                for (long written = 0; written < size; ) {
+                    buffer.clear().limit((int) Math.min(buffer.capacity(), size - written));
+                    written += ch.write(buffer);
+                }
+                ch.force(true);
+                return size / ((System.nanoTime() - start) / 1e9);
+            } finally {
+                Files.deleteIfExists(file);
+            }
         }
 
         private static double readBandwidth(List<Path> files) {

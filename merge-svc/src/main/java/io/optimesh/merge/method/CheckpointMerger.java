@@ -9,6 +9,7 @@ import io.optimesh.core.safetensors.ShardedSafetensors;
 import io.optimesh.core.safetensors.TensorInfo;
 import io.optimesh.core.safetensors.TensorSpec;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -21,11 +22,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * Merges safetensors checkpoints tensor by tensor, chunk by chunk, so that memory stays bounded by
- * {@code (inputs + 1) * chunkElements} values whatever the size of the model or of its largest tensor. A method
+ * {@code 2 * (inputs + 1) * chunkElements} values whatever the size of the model or of its largest tensor (the
+ * next chunk of every input is read, and the previous output chunk written, while the current one is merged). A method
  * that needs a whole tensor first ({@link TensorMerge#prepare}) scans it chunk by chunk, as often as it must,
  * before it is merged. Inputs and the output are single files or sharded checkpoints (a path ending with
  * {@code .index.json}), as {@link SafetensorsReader#open} and {@link SafetensorsSink#create} read and write them.
@@ -48,8 +58,10 @@ public final class CheckpointMerger {
     public static final String METHOD_KEY = PROVENANCE_PREFIX + "method";
     public static final String INPUTS_KEY = PROVENANCE_PREFIX + "inputs";
 
-    /** 256 Ki elements: 2 MiB of doubles per input. */
+    /** 256 Ki elements: 2 MiB of doubles per input and buffer. */
     public static final int DEFAULT_CHUNK_ELEMENTS = 1 << 18;
+
+    private static final Future<Void> DONE = CompletableFuture.completedFuture(null);
 
     private static final JsonMapper JSON = new JsonMapper();
 
@@ -120,6 +132,7 @@ public final class CheckpointMerger {
             TensorMerge method, Map<String, String> metadata, MergeProgressListener listener) throws IOException {
         List<TensorSpec> specs = tensors.stream().map(TensorInfo::spec).toList();
         SafetensorsSink writer = SafetensorsSink.create(output, specs, metadata, maxShardBytes);
+        Stages stages = new Stages();
         try {
             int combined = 0;
             long elements = 0;
@@ -127,7 +140,7 @@ public final class CheckpointMerger {
             for (int i = 0; i < tensors.size(); i++) {
                 TensorInfo t = tensors.get(i);
                 if (t.dtype().isFloatingPoint()) {
-                    combine(files, t, method, writer);
+                    combine(files, t, method, writer, stages);
                     combined++;
                 } else {
                     carryOver(files, t, method, writer);
@@ -139,38 +152,111 @@ public final class CheckpointMerger {
             writer.close();
             return new MergeResult(output, tensors.size(), combined, elements, metadata, writtenBytes(output));
         } catch (IOException | RuntimeException e) {
+            stages.close();
             writer.abort();
             throw e;
+        } finally {
+            stages.close();
         }
     }
 
-    private void combine(List<SafetensorsReader> files, TensorInfo t, TensorMerge method, SafetensorsSink writer)
-            throws IOException {
+    /**
+     * Merges the tensor chunk by chunk in three overlapping stages: reading chunk k + 1 (on {@code stages}'
+     * reader), combining chunk k (here, in order, as {@link TensorMerge.ChunkCombiner} requires) and encoding and
+     * writing chunk k - 1 (on the writer). Two output buffers alternate, so memory stays bounded.
+     */
+    private void combine(List<SafetensorsReader> files, TensorInfo t, TensorMerge method, SafetensorsSink writer,
+            Stages stages) throws IOException {
+        int chunk = (int) Math.min(chunkElements, t.elementCount());
+        double[][] outs = {new double[chunk], new double[chunk]};
+        List<Future<Void>> writes = new ArrayList<>(List.of(DONE, DONE));
+        TensorMerge.ChunkCombiner combiner = method.prepare(t, visitor -> forEachChunk(files, t, stages.reads, visitor));
+        int[] chunks = {0};
+        try {
+            forEachChunk(files, t, stages.reads, (start, in, len) -> {
+                int slot = chunks[0]++ % 2;
+                double[] out = outs[slot];
+                try {
+                    await(writes.get(slot));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                combiner.combine(start, in, len, out);
+                writes.set(slot, stages.writes.submit(() -> {
+                    writer.writeDoubles(t.name(), out, 0, len);
+                    return null;
+                }));
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (Future<Void> write : writes) {
+            await(write);
+        }
+    }
+
+    /**
+     * Visits the tensor's chunks in order, reading chunk k + 1 of every input on {@code prefetch} while the
+     * visitor works on chunk k, so reading and merging overlap on two cores.
+     */
+    private void forEachChunk(List<SafetensorsReader> files, TensorInfo t, ExecutorService prefetch,
+            TensorMerge.ChunkVisitor visitor) throws IOException {
         long n = t.elementCount();
         int chunk = (int) Math.min(chunkElements, n);
-        double[][] in = new double[files.size()][chunk];
-        double[] out = new double[chunk];
-        TensorMerge.TensorScan scan = visitor -> {
-            for (long start = 0; start < n; start += chunk) {
+        double[][][] buffers = {new double[files.size()][chunk], new double[files.size()][chunk]};
+        Future<Void> pending = prefetch.submit(() -> read(files, t, 0, buffers[0], chunk));
+        try {
+            int k = 0;
+            for (long start = 0; start < n; start += chunk, k++) {
                 int len = (int) Math.min(chunk, n - start);
-                read(files, t, start, in, len);
-                visitor.visit(start, in, len);
+                await(pending);
+                pending = null;
+                long next = start + chunk;
+                if (next < n) {
+                    double[][] into = buffers[(k + 1) % 2];
+                    int nextLen = (int) Math.min(chunk, n - next);
+                    pending = prefetch.submit(() -> read(files, t, next, into, nextLen));
+                }
+                visitor.visit(start, buffers[k % 2], len);
             }
-        };
-        TensorMerge.ChunkCombiner combiner = method.prepare(t, scan);
-        for (long start = 0; start < n; start += chunk) {
-            int len = (int) Math.min(chunk, n - start);
-            read(files, t, start, in, len);
-            combiner.combine(start, in, len, out);
-            writer.writeDoubles(t.name(), out, 0, len);
+        } finally {
+            if (pending != null) {
+                pending.cancel(false);
+                try {
+                    pending.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | CancellationException ignored) {
+                    // The merge is failing already; the visitor's exception is the one to report.
+                }
+            }
         }
     }
 
-    private static void read(List<SafetensorsReader> files, TensorInfo t, long start, double[][] in, int len)
+    private static void await(Future<Void> stage) throws IOException {
+        try {
+            stage.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading checkpoints");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    private static Void read(List<SafetensorsReader> files, TensorInfo t, long start, double[][] in, int len)
             throws IOException {
         for (int i = 0; i < files.size(); i++) {
             files.get(i).readDoubles(t.name(), start, in[i], 0, len);
         }
+        return null;
     }
 
     /** Bytes of the output: the file, or a sharded checkpoint's index and shards. */
@@ -257,6 +343,33 @@ public final class CheckpointMerger {
         }
         method.parameters().forEach((key, value) -> metadata.put(PROVENANCE_PREFIX + key, value));
         return new LinkedHashMap<>(metadata);
+    }
+
+    /** The reader and writer threads of one merge; closing waits for whatever either still runs. */
+    private static final class Stages implements AutoCloseable {
+
+        final ExecutorService reads = Executors.newSingleThreadExecutor(daemon("merge-read"));
+        final ExecutorService writes = Executors.newSingleThreadExecutor(daemon("merge-write"));
+
+        private static ThreadFactory daemon(String name) {
+            return task -> {
+                Thread thread = new Thread(task, name);
+                thread.setDaemon(true);
+                return thread;
+            };
+        }
+
+        @Override
+        public void close() {
+            reads.shutdownNow();
+            writes.shutdownNow();
+            try {
+                reads.awaitTermination(1, TimeUnit.MINUTES);
+                writes.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The input files, closed together. */

@@ -12,12 +12,15 @@ import io.optimesh.core.safetensors.SafetensorsSink;
 import io.optimesh.core.safetensors.SafetensorsWriter;
 import io.optimesh.core.safetensors.ShardedSafetensors;
 import io.optimesh.core.safetensors.Tensor;
+import io.optimesh.core.safetensors.TensorInfo;
 import io.optimesh.core.safetensors.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -220,6 +223,87 @@ class CheckpointMergerTest {
                     throw new IllegalStateException("client went away after " + tensor);
                 })).hasMessage("client went away after w");
         assertThat(files()).containsExactly(a);
+    }
+
+    @Test
+    void aReadThatFailsOnTheReadingThreadFailsTheMergeAndNothingIsWritten() throws IOException {
+        Path a = write("a", Tensor.f32("w", new long[] {1000}, new float[1000]));
+        Path b = write("b", Tensor.f32("w", new long[] {1000}, new float[1000]));
+        Path out = dir.resolve("m.safetensors");
+        // Truncates b once the merge has opened it, so that a later chunk's read hits the end of the file.
+        TensorMerge truncating = new TensorMerge() {
+            @Override
+            public String name() {
+                return "truncating";
+            }
+
+            @Override
+            public int arity() {
+                return 2;
+            }
+
+            @Override
+            public Map<String, String> parameters() {
+                return Map.of();
+            }
+
+            @Override
+            public TensorMerge.ChunkCombiner prepare(TensorInfo tensor, TensorScan scan)
+                    throws IOException {
+                try (FileChannel channel = FileChannel.open(b, StandardOpenOption.WRITE)) {
+                    channel.truncate(Files.size(b) - 2000);
+                }
+                return (first, inputs, length, out) -> System.arraycopy(inputs[0], 0, out, 0, length);
+            }
+        };
+
+        assertThatThrownBy(() -> new CheckpointMerger(100).merge(List.of(a, b), out, truncating))
+                .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining("file ended at byte");
+        assertThat(files()).containsExactlyInAnyOrder(a, b);
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .noneMatch(name -> name.startsWith("merge-read") || name.startsWith("merge-write"));
+    }
+
+    @Test
+    void aCombinerThatFailsMidTensorStopsTheWritingThreadAndNothingIsWritten() throws IOException {
+        Path a = write("a", Tensor.f32("w", new long[] {1000}, new float[1000]));
+        Path out = dir.resolve("m.safetensors");
+        TensorMerge failing = new LinearMergeFailingAt(500);
+
+        assertThatThrownBy(() -> new CheckpointMerger(100).merge(List.of(a, a), out, failing))
+                .isInstanceOf(IllegalStateException.class).hasMessage("no merge for element 500");
+        assertThat(files()).containsExactly(a);
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .noneMatch(name -> name.startsWith("merge-read") || name.startsWith("merge-write"));
+    }
+
+    /** The plain average, failing at the chunk that starts at a given element (after earlier chunks were written). */
+    private record LinearMergeFailingAt(long element) implements TensorMerge {
+
+        @Override
+        public String name() {
+            return "failing";
+        }
+
+        @Override
+        public int arity() {
+            return 2;
+        }
+
+        @Override
+        public Map<String, String> parameters() {
+            return Map.of();
+        }
+
+        @Override
+        public ChunkCombiner prepare(TensorInfo tensor, TensorScan scan) {
+            return (first, inputs, length, out) -> {
+                if (first == element) {
+                    throw new IllegalStateException("no merge for element " + element);
+                }
+                LinearMerge.uniform(2).combine(inputs, length, out);
+            };
+        }
     }
 
     @Test
