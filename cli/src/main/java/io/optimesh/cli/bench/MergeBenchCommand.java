@@ -314,8 +314,9 @@ public class MergeBenchCommand implements Callable<Integer> {
                     + " files runs at %.0f MiB/s; ratio %.3f%n", bytes / 2.0 / (1 << 20), merged.getSeconds(),
                     mergeRate / (1 << 20), read / (1 << 20), ratio);
             out.printf(Locale.ROOT, "  I/O floor: writing and syncing a file of the output's size runs at %.0f MiB/s, so"
-                    + " reading the inputs and writing the output alone take %.2f s; the merge takes %.2f x that%n",
-                    write / (1 << 20), floorSeconds, merged.getSeconds() / floorSeconds);
+                    + " reading the inputs and writing the output alone take %.2f s: no merge can exceed a ratio of %.3f"
+                    + " here; this one takes %.2f x the floor%n", write / (1 << 20), floorSeconds,
+                    bytes / floorSeconds / read, merged.getSeconds() / floorSeconds);
             for (Path p : List.of(inputs.get(0), inputs.get(1), dir.resolve("merged.safetensors"))) {
                 Files.deleteIfExists(p);
             }
