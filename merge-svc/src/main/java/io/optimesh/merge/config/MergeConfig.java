@@ -18,8 +18,8 @@ public interface MergeConfig {
     Path checkpointDirectory();
 
     /**
-     * Elements of one tensor read from each input at a time. A merge holds {@code (inputs + 1) * chunk}
-     * doubles, whatever the size of the model: 262144 is 2 MiB per input.
+     * Elements of one tensor read from each input at a time. A merge holds {@code 2 * (inputs + 1) * chunk}
+     * doubles (two chunks in flight), whatever the size of the model: 262144 is 2 MiB per input and chunk.
      */
     int chunkElements();
 
