@@ -231,31 +231,12 @@ class CheckpointMergerTest {
         Path b = write("b", Tensor.f32("w", new long[] {1000}, new float[1000]));
         Path out = dir.resolve("m.safetensors");
         // Truncates b once the merge has opened it, so that a later chunk's read hits the end of the file.
-        TensorMerge truncating = new TensorMerge() {
-            @Override
-            public String name() {
-                return "truncating";
+        TensorMerge truncating = new TwoInputMerge("truncating", tensor -> {
+            try (FileChannel channel = FileChannel.open(b, StandardOpenOption.WRITE)) {
+                channel.truncate(Files.size(b) - 2000);
             }
-
-            @Override
-            public int arity() {
-                return 2;
-            }
-
-            @Override
-            public Map<String, String> parameters() {
-                return Map.of();
-            }
-
-            @Override
-            public TensorMerge.ChunkCombiner prepare(TensorInfo tensor, TensorScan scan)
-                    throws IOException {
-                try (FileChannel channel = FileChannel.open(b, StandardOpenOption.WRITE)) {
-                    channel.truncate(Files.size(b) - 2000);
-                }
-                return (first, inputs, length, out) -> System.arraycopy(inputs[0], 0, out, 0, length);
-            }
-        };
+            return (first, inputs, length, merged) -> System.arraycopy(inputs[0], 0, merged, 0, length);
+        });
 
         assertThatThrownBy(() -> new CheckpointMerger(100).merge(List.of(a, b), out, truncating))
                 .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining("file ended at byte");
@@ -268,7 +249,12 @@ class CheckpointMergerTest {
     void aCombinerThatFailsMidTensorStopsTheWritingThreadAndNothingIsWritten() throws IOException {
         Path a = write("a", Tensor.f32("w", new long[] {1000}, new float[1000]));
         Path out = dir.resolve("m.safetensors");
-        TensorMerge failing = new LinearMergeFailingAt(500);
+        TensorMerge failing = new TwoInputMerge("failing", tensor -> (first, inputs, length, merged) -> {
+            if (first == 500) {
+                throw new IllegalStateException("no merge for element 500");
+            }
+            LinearMerge.uniform(2).combine(inputs, length, merged);
+        });
 
         assertThatThrownBy(() -> new CheckpointMerger(100).merge(List.of(a, a), out, failing))
                 .isInstanceOf(IllegalStateException.class).hasMessage("no merge for element 500");
@@ -277,12 +263,11 @@ class CheckpointMergerTest {
                 .noneMatch(name -> name.startsWith("merge-read") || name.startsWith("merge-write"));
     }
 
-    /** The plain average, failing at the chunk that starts at a given element (after earlier chunks were written). */
-    private record LinearMergeFailingAt(long element) implements TensorMerge {
+    /** A merge of two checkpoints whose combiner a test supplies, per tensor. */
+    private record TwoInputMerge(String name, Preparer preparer) implements TensorMerge {
 
-        @Override
-        public String name() {
-            return "failing";
+        interface Preparer {
+            ChunkCombiner prepare(TensorInfo tensor) throws IOException;
         }
 
         @Override
@@ -296,13 +281,8 @@ class CheckpointMergerTest {
         }
 
         @Override
-        public ChunkCombiner prepare(TensorInfo tensor, TensorScan scan) {
-            return (first, inputs, length, out) -> {
-                if (first == element) {
-                    throw new IllegalStateException("no merge for element " + element);
-                }
-                LinearMerge.uniform(2).combine(inputs, length, out);
-            };
+        public ChunkCombiner prepare(TensorInfo tensor, TensorScan scan) throws IOException {
+            return preparer.prepare(tensor);
         }
     }
 
