@@ -4,6 +4,7 @@ import io.optimesh.coordinator.pruning.LatestForecasts;
 import io.optimesh.coordinator.pruning.LossForecast;
 import io.optimesh.core.events.EventDecoder;
 import io.optimesh.v1.LawPredictionPublished;
+import io.optimesh.v1.PredictedPoint;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -178,7 +179,9 @@ public final class PredictionReader implements AutoCloseable {
     }
 
     /**
-     * The forecast a prediction carries: its final-loss point with the interval.
+     * The forecast a prediction carries: its final validation loss with the interval when the run has
+     * been evaluated (comparable with the trials' objective, a validation loss), else its final
+     * training loss.
      *
      * @throws IllegalArgumentException for a prediction without a final loss
      */
@@ -187,12 +190,14 @@ public final class PredictionReader implements AutoCloseable {
             throw new IllegalArgumentException(
                     "a prediction of " + event.getRun() + " without final_loss");
         }
+        PredictedPoint point =
+                event.hasFinalValidationLoss() ? event.getFinalValidationLoss() : event.getFinalLoss();
         return new LossForecast.Forecast(
-                event.getFinalLoss().getStep(),
+                point.getStep(),
                 event.getObservedStep(),
-                event.getFinalLoss().getLoss(),
-                event.getFinalLoss().getLower(),
-                event.getFinalLoss().getUpper());
+                point.getLoss(),
+                point.getLower(),
+                point.getUpper());
     }
 
     private void pause(Duration wait) {

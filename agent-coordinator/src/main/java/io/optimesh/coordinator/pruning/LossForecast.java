@@ -8,7 +8,8 @@ import java.util.Optional;
  * Where a running trial's learning curve will end, as law-svc predicts it: the prediction of the
  * final validation loss with its interval. In production this is fed by law-svc's {@code
  * LawPredictionPublished} events on {@code optimesh.predictions.v1} (key = run id; {@code
- * final_loss} carries the step, loss, lower and upper bound); the pruner only sees this interface.
+ * final_validation_loss}, or {@code final_loss} before the run's first evaluation, carries the step,
+ * loss, lower and upper bound); the pruner only sees this interface.
  */
 public interface LossForecast {
 

@@ -62,6 +62,26 @@ class PredictionReaderTest {
                 Trial.newBuilder().setName("studies/law/trials/1").setRun("runs/" + run).build());
     }
 
+    /** Trials are judged on validation loss: once a run has an evaluation, that scale is the one compared. */
+    @Test
+    void aPredictionOnTheValidationScaleIsPreferredToTheTrainingLoss() {
+        LawPredictionPublished training = prediction("pv", 400, 3.31, 3.22, 3.41);
+        assertThat(PredictionReader.forecast(training)).isEqualTo(new Forecast(999, 400, 3.31, 3.22, 3.41));
+
+        LawPredictionPublished validation =
+                training.toBuilder()
+                        .setFinalValidationLoss(
+                                PredictedPoint.newBuilder()
+                                        .setStep(999)
+                                        .setLoss(3.46)
+                                        .setLower(3.37)
+                                        .setUpper(3.56))
+                        .setGapStep(399)
+                        .build();
+        assertThat(PredictionReader.forecast(validation))
+                .isEqualTo(new Forecast(999, 400, 3.46, 3.37, 3.56));
+    }
+
     @Test
     void theLatestPredictionOfEachRunBecomesItsForecast() throws Exception {
         String bootstrap =

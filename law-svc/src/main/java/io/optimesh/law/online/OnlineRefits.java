@@ -66,7 +66,18 @@ public final class OnlineRefits {
      * @param seconds how long the fit took
      */
     public record RunPrediction(String run, String trial, FittedLaw law, int observedStep, int observedPoints,
-            Prediction finalLoss, double seconds) {
+            Prediction finalLoss, double seconds, Optional<ValidationForecast> finalValidationLoss) {
+    }
+
+    /**
+     * The final loss on the validation set's scale: the training-loss prediction and its interval shifted by
+     * the run's generalisation gap at its latest evaluation, so that it compares with a trial's objective.
+     *
+     * @param step the run's last step
+     * @param gapStep the step of the evaluation the gap was measured at
+     * @param gap that evaluation's loss minus the fitted training-loss curve at its step
+     */
+    public record ValidationForecast(int step, double loss, double lower, double upper, int gapStep, double gap) {
     }
 
     private static final class Tracked {
@@ -79,6 +90,9 @@ public final class OnlineRefits {
         double[] losses = new double[64];
         int size;
         int sinceFit;
+        int evaluationStep = -1;
+        double evaluationLoss;
+        boolean evaluatedSinceFit;
         double[] previous;
         boolean attempted;
 
@@ -108,6 +122,17 @@ public final class OnlineRefits {
             losses[size] = loss;
             size++;
             sinceFit++;
+        }
+
+        /** Keeps the latest evaluation at a step the law is fitted on (after warmup, inside the schedule). */
+        void evaluate(int step, double loss) {
+            if (step < firstFitted || step > lastStep || !(area[step] > 0) || !(loss > 0 && Double.isFinite(loss))
+                    || step < evaluationStep) {
+                return;
+            }
+            evaluationStep = step;
+            evaluationLoss = loss;
+            evaluatedSinceFit = true;
         }
     }
 
@@ -152,6 +177,14 @@ public final class OnlineRefits {
         }
     }
 
+    /** A held-out evaluation of a followed run; ignored for runs not followed. */
+    public void evaluated(String run, long step, double validationLoss) {
+        Tracked tracked = runs.get(run);
+        if (tracked != null && step >= 0 && step <= Integer.MAX_VALUE) {
+            tracked.evaluate((int) step, validationLoss);
+        }
+    }
+
     /** The run ended (finished, diverged, failed or stopped): its predictions are no longer needed. */
     public void ended(String run) {
         runs.remove(run);
@@ -174,7 +207,8 @@ public final class OnlineRefits {
             // tail is shorter than refitEvery never sees that tail.
             boolean complete = t.sinceFit > 0 && t.size > 0 && t.steps[t.size - 1] == t.lastStep;
             boolean due = t.size >= settings.minPoints()
-                    && (!t.attempted || t.sinceFit >= settings.refitEvery() || complete);
+                    && (!t.attempted || t.sinceFit >= settings.refitEvery() || complete
+                            || (t.evaluatedSinceFit && t.sinceFit > 0));
             if (due) {
                 fit(e.getKey(), t).ifPresent(out::add);
             }
@@ -187,6 +221,7 @@ public final class OnlineRefits {
         double[] losses = Arrays.copyOf(t.losses, t.size);
         t.sinceFit = 0;
         t.attempted = true;
+        t.evaluatedSinceFit = false;
         long start = System.nanoTime();
         try {
             LossCurve curve = LossCurve.of(run, steps, losses, t.lrs);
@@ -195,11 +230,21 @@ public final class OnlineRefits {
             t.previous = law.values();
             Prediction prediction = law.predict(t.lrs, new int[] {t.lastStep}, settings.confidence());
             return Optional.of(new RunPrediction(run, t.trial, law, steps[steps.length - 1], steps.length,
-                    prediction, (System.nanoTime() - start) / 1e9));
+                    prediction, (System.nanoTime() - start) / 1e9, validation(t, law, prediction)));
         } catch (IllegalArgumentException e) {
             // Also CurveValidationException: a curve the law cannot take yet.
             LOG.debugf("Cannot fit %s to %s at %d points yet: %s", settings.law().id(), run, steps.length, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    private Optional<ValidationForecast> validation(Tracked t, FittedLaw law, Prediction finalLoss) {
+        if (t.evaluationStep < 0) {
+            return Optional.empty();
+        }
+        double fitted = law.predict(t.lrs, new int[] {t.evaluationStep}, settings.confidence()).losses()[0];
+        double gap = t.evaluationLoss - fitted;
+        return Optional.of(new ValidationForecast(t.lastStep, finalLoss.losses()[0] + gap, finalLoss.lower()[0] + gap,
+                finalLoss.upper()[0] + gap, t.evaluationStep, gap));
     }
 }

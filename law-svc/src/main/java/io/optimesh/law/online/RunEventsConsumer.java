@@ -14,7 +14,9 @@ import io.optimesh.law.fit.HuberLoss;
 import io.optimesh.law.fit.LawFitter;
 import io.optimesh.law.model.MultiPowerLaw;
 import io.optimesh.v1.LawPredictionPublished;
+import io.optimesh.v1.PredictedPoint;
 import io.optimesh.v1.RunDiverged;
+import io.optimesh.v1.RunEvaluated;
 import io.optimesh.v1.RunFailed;
 import io.optimesh.v1.RunFinished;
 import io.optimesh.v1.RunMetricsReported;
@@ -58,7 +60,7 @@ public class RunEventsConsumer {
     private static final long PUBLISH_TIMEOUT_S = 30;
 
     static final EventDecoder DECODER = EventDecoder.of(RunStarted.getDefaultInstance(),
-            RunMetricsReported.getDefaultInstance(), RunFinished.getDefaultInstance(),
+            RunMetricsReported.getDefaultInstance(), RunEvaluated.getDefaultInstance(), RunFinished.getDefaultInstance(),
             RunDiverged.getDefaultInstance(), RunFailed.getDefaultInstance(), RunStopped.getDefaultInstance());
 
     private final LawConfig config;
@@ -179,6 +181,8 @@ public class RunEventsConsumer {
             for (StepMetrics m : metrics.getMetricsList()) {
                 refits.observed(run, m.getStep(), m.getLoss());
             }
+        } else if (event instanceof RunEvaluated evaluated) {
+            refits.evaluated(run, evaluated.getEvaluation().getStep(), evaluated.getEvaluation().getLoss());
         } else if (event instanceof RunFinished || event instanceof RunDiverged || event instanceof RunFailed
                 || event instanceof RunStopped) {
             refits.ended(run);
@@ -186,14 +190,18 @@ public class RunEventsConsumer {
     }
 
     LawPredictionPublished event(OnlineRefits.RunPrediction p) {
-        return LawPredictionPublished.newBuilder()
+        LawPredictionPublished.Builder event = LawPredictionPublished.newBuilder()
                 .setRun("runs/" + p.run())
                 .setTrial(p.trial())
                 .setLaw(LawMapping.toProto(p.law(), config.fit().starts(), p.seconds()))
                 .setObservedStep(p.observedStep())
                 .setObservedPoints(p.observedPoints())
                 .setFinalLoss(LawMapping.point(p.finalLoss(), 0))
-                .setConfidence(p.finalLoss().level())
-                .build();
+                .setConfidence(p.finalLoss().level());
+        p.finalValidationLoss().ifPresent(v -> event
+                .setFinalValidationLoss(PredictedPoint.newBuilder().setStep(v.step()).setLoss(v.loss())
+                        .setLower(v.lower()).setUpper(v.upper()))
+                .setGapStep(v.gapStep()));
+        return event.build();
     }
 }

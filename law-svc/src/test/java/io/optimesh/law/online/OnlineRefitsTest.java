@@ -2,6 +2,7 @@ package io.optimesh.law.online;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.optimesh.law.fit.HuberLoss;
 import io.optimesh.law.fit.LawFitter;
@@ -94,6 +95,37 @@ class OnlineRefitsTest {
         assertThat(Math.abs(half.finalLoss().finalLoss() / truth - 1)).isLessThan(0.05);
         assertThat(truth).isBetween(half.finalLoss().lower()[0], half.finalLoss().upper()[0]);
         assertThat(halfWidth).isGreaterThanOrEqualTo(upper / lower);
+    }
+
+    /**
+     * Validation loss runs 0.15 above the training curve here: the forecast on the validation scale carries that
+     * gap, so a pruner comparing it with a trial's objective (a validation loss) compares like with like.
+     */
+    @Test
+    void anEvaluationShiftsTheFinalForecastOntoTheValidationScale() {
+        OnlineRefits refits = refits(40, 1000);
+        refits.started("r1", "", SyntheticRun.LRS, SyntheticRun.STEPS, SyntheticRun.WARMUP);
+        double[] logged = SyntheticRun.logged(4);
+        double[] truth = SyntheticRun.truth();
+        OnlineRefits.RunPrediction beforeEvaluation = feed(refits, logged, 0, 300).get(0);
+        assertThat(beforeEvaluation.finalValidationLoss()).isEmpty();
+
+        refits.evaluated("r1", 10, truth[10] + 0.15); // in warmup, where the law is not fitted: ignored
+        refits.evaluated("r1", 299, truth[299] + 0.15);
+        refits.evaluated("r1", 200, truth[200] + 0.5); // older than the latest: ignored
+        // Points arrived since the last fit: the evaluation makes the run due now, not after refitEvery more.
+        OnlineRefits.RunPrediction p = refits.refitDue().get(0);
+        assertThat(p.observedPoints()).isEqualTo(240);
+        refits.evaluated("r1", 299, truth[299] + 0.15);
+        assertThat(refits.refitDue()).as("an evaluation without new points refits nothing").isEmpty();
+
+        OnlineRefits.ValidationForecast v = p.finalValidationLoss().orElseThrow();
+        assertThat(v.gapStep()).isEqualTo(299);
+        assertThat(v.gap()).isCloseTo(0.15, offset(0.03));
+        assertThat(v.step()).isEqualTo(SyntheticRun.STEPS - 1);
+        assertThat(v.loss()).isCloseTo(p.finalLoss().finalLoss() + v.gap(), offset(1e-12));
+        assertThat(v.lower()).isCloseTo(p.finalLoss().lower()[0] + v.gap(), offset(1e-12));
+        assertThat(v.upper()).isCloseTo(p.finalLoss().upper()[0] + v.gap(), offset(1e-12));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.optimesh.law.online;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.optimesh.core.events.CloudEventHeaders;
 import io.optimesh.core.events.EventDecoder;
@@ -13,6 +14,8 @@ import io.optimesh.v1.LawPredictionPublished;
 import io.optimesh.v1.OptimizerSpec;
 import io.optimesh.v1.Run;
 import io.optimesh.v1.RunFinished;
+import io.optimesh.v1.Evaluation;
+import io.optimesh.v1.RunEvaluated;
 import io.optimesh.v1.RunMetricsReported;
 import io.optimesh.v1.RunSpec;
 import io.optimesh.v1.RunStarted;
@@ -74,6 +77,13 @@ class RunEventsConsumerTest {
                             .setLearningRate(SyntheticRun.LRS[s]));
                 }
                 trainer.publish(Topics.RUNS, id, batch.build()).get(30, TimeUnit.SECONDS);
+                if (from + 20 == 300) {
+                    // The trainer's evaluation at step 299: validation loss 0.15 above the training curve.
+                    trainer.publish(Topics.RUNS, id, RunEvaluated.newBuilder().setRun(run.getName())
+                            .setEvaluation(Evaluation.newBuilder().setStep(299)
+                                    .setLoss(SyntheticRun.truth()[299] + 0.15))
+                            .build()).get(30, TimeUnit.SECONDS);
+                }
             }
 
             EventDecoder decoder = EventDecoder.of(LawPredictionPublished.getDefaultInstance());
@@ -102,6 +112,12 @@ class RunEventsConsumerTest {
             assertThat(Math.abs(last.getFinalLoss().getLoss() / truth - 1)).isLessThan(0.005);
             assertThat(truth).isBetween(last.getFinalLoss().getLower(), last.getFinalLoss().getUpper());
             assertThat(last.getFinalLoss().getUpper() / last.getFinalLoss().getLower()).isBetween(1.02, 1.08);
+            assertThat(last.getGapStep()).isEqualTo(299);
+            assertThat(last.getFinalValidationLoss().getStep()).isEqualTo(SyntheticRun.STEPS - 1);
+            assertThat(last.getFinalValidationLoss().getLoss() - last.getFinalLoss().getLoss())
+                    .isCloseTo(0.15, offset(0.03));
+            assertThat(last.getFinalValidationLoss().getLower() - last.getFinalLoss().getLower())
+                    .isCloseTo(last.getFinalValidationLoss().getLoss() - last.getFinalLoss().getLoss(), offset(1e-12));
             ConsumerRecord<String, byte[]> record = records.get(records.size() - 1);
             assertThat(CloudEventHeaders.type(record)).contains("optimesh.v1.LawPredictionPublished");
         }
