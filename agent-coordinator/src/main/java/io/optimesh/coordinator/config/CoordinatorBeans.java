@@ -6,8 +6,11 @@ import io.optimesh.coordinator.events.StudyLogReader;
 import io.optimesh.coordinator.execution.StudyRunner;
 import io.optimesh.coordinator.execution.TrialExecutor;
 import io.optimesh.coordinator.pruning.LatestForecasts;
+import io.optimesh.coordinator.search.LawServiceRanker;
 import io.optimesh.coordinator.study.Studies;
 import io.optimesh.coordinator.study.StudyEventLog;
+import io.optimesh.v1.LawServiceGrpc;
+import io.quarkus.grpc.GrpcClient;
 
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -85,7 +88,8 @@ public class CoordinatorBeans {
             TrialExecutor executor,
             Clock clock,
             CoordinatorConfig config,
-            LatestForecasts forecasts) {
+            LatestForecasts forecasts,
+            @GrpcClient("law") LawServiceGrpc.LawServiceBlockingStub law) {
         return new StudyRunner(
                 studies,
                 executor,
@@ -95,7 +99,8 @@ public class CoordinatorBeans {
                         config.gridPointsPerAxis(),
                         config.tickInterval(),
                         config.retryBackoff()),
-                Optional.of(forecasts));
+                Optional.of(forecasts),
+                Optional.of(new LawServiceRanker(law, config.lawDeadline())));
     }
 
     void closeStudyRunner(@Disposes StudyRunner runner) {

@@ -49,6 +49,13 @@ public interface CoordinatorConfig {
     @WithDefault("1s")
     Duration retryBackoff();
 
+    /**
+     * Deadline of law-informed sampling's calls to law-svc (an Opt-Laws fit and a ranking per
+     * proposal); past it the sampler keeps TPE's proposal.
+     */
+    @WithDefault("30s")
+    Duration lawDeadline();
+
     /** Trainer calls. */
     Trainer trainer();
 

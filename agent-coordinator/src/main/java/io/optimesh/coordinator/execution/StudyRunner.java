@@ -3,6 +3,7 @@ package io.optimesh.coordinator.execution;
 import com.google.protobuf.TextFormat;
 
 import io.optimesh.coordinator.pruning.LossForecast;
+import io.optimesh.coordinator.search.ScheduleRanker;
 import io.optimesh.coordinator.pruning.PruneDecision;
 import io.optimesh.coordinator.pruning.Pruner;
 import io.optimesh.coordinator.pruning.Pruners;
@@ -94,6 +95,7 @@ public final class StudyRunner implements AutoCloseable {
     private final ExecutorService trialThreads;
     private final ScheduledExecutorService ticker;
     private final Optional<LossForecast> forecasts;
+    private final Optional<ScheduleRanker> ranker;
     private final ConcurrentMap<String, Sampler> samplers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Optional<Pruner>> pruners = new ConcurrentHashMap<>();
 
@@ -109,20 +111,24 @@ public final class StudyRunner implements AutoCloseable {
     private volatile boolean running;
 
     public StudyRunner(Studies studies, TrialExecutor executor, Clock clock, Settings settings) {
-        this(studies, executor, clock, settings, Optional.empty());
+        this(studies, executor, clock, settings, Optional.empty(), Optional.empty());
     }
 
     /**
      * @param forecasts law-svc's forecasts of final losses, which law-based pruning needs; studies
      *     asking for PRUNER_LAW are refused without them
+     * @param ranker law-svc's ranking of schedules, which law-informed sampling needs; studies
+     *     asking for SAMPLER_LAW_INFORMED are refused without it
      */
     public StudyRunner(
             Studies studies,
             TrialExecutor executor,
             Clock clock,
             Settings settings,
-            Optional<LossForecast> forecasts) {
+            Optional<LossForecast> forecasts,
+            Optional<ScheduleRanker> ranker) {
         this.forecasts = forecasts;
+        this.ranker = ranker;
         this.studies = studies;
         this.executor = executor;
         this.clock = clock;
@@ -177,7 +183,11 @@ public final class StudyRunner implements AutoCloseable {
                             "must be at most 63 characters matching ^[a-z0-9][a-z0-9-]*$"));
         }
         violations.addAll(
-                StudySpecs.validate(spec, settings.gridPointsPerAxis(), forecasts.isPresent()));
+                StudySpecs.validate(
+                        spec,
+                        settings.gridPointsPerAxis(),
+                        forecasts.isPresent(),
+                        ranker.isPresent()));
         if (!violations.isEmpty()) {
             throw StudyException.invalid("INVALID_STUDY_SPEC", violations);
         }
@@ -374,7 +384,8 @@ public final class StudyRunner implements AutoCloseable {
 
     private Sampler sampler(StudyAggregate study) {
         return samplers.computeIfAbsent(
-                study.id(), id -> Samplers.create(study.spec(), settings.gridPointsPerAxis()));
+                study.id(),
+                id -> Samplers.create(study.spec(), settings.gridPointsPerAxis(), ranker));
     }
 
     private Optional<Pruner> pruner(StudyAggregate study) {

@@ -43,7 +43,7 @@ public final class RandomSampler implements Sampler {
         return Optional.of(Collections.unmodifiableMap(values));
     }
 
-    private static ParameterValue draw(SearchParameter p, SplittableRandom random) {
+    static ParameterValue draw(SearchParameter p, SplittableRandom random) {
         return switch (p.getDomainCase()) {
             case FLOAT_DOMAIN -> ParameterValues.ofFloat(drawFloat(p.getFloatDomain(), random));
             case INT_DOMAIN -> ParameterValues.ofInt(drawInt(p.getIntDomain(), random));

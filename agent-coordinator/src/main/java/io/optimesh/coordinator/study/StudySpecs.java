@@ -28,7 +28,7 @@ public final class StudySpecs {
      * the request's {@code spec} field). Empty when it can.
      */
     public static List<FieldViolation> validate(StudySpec spec, int gridPointsPerAxis) {
-        return validate(spec, gridPointsPerAxis, false);
+        return validate(spec, gridPointsPerAxis, false, false);
     }
 
     /**
@@ -37,6 +37,15 @@ public final class StudySpecs {
      */
     public static List<FieldViolation> validate(
             StudySpec spec, int gridPointsPerAxis, boolean lawForecasts) {
+        return validate(spec, gridPointsPerAxis, lawForecasts, false);
+    }
+
+    /**
+     * As {@link #validate(StudySpec, int, boolean)}, on a coordinator that can or cannot have
+     * law-svc rank schedules (which law-informed sampling needs).
+     */
+    public static List<FieldViolation> validate(
+            StudySpec spec, int gridPointsPerAxis, boolean lawForecasts, boolean lawRanking) {
         List<FieldViolation> v = new ArrayList<>();
         if (spec.getDisplayName().length() > 256) {
             v.add(new FieldViolation("spec.display_name", "at most 256 characters"));
@@ -64,7 +73,7 @@ public final class StudySpecs {
         if (spec.getObjective().getTokenBudget() < 0) {
             v.add(new FieldViolation("spec.objective.token_budget", "must not be negative"));
         }
-        v.addAll(Samplers.validate(spec, "spec.sampler", gridPointsPerAxis, spaceValid));
+        v.addAll(Samplers.validate(spec, "spec.sampler", gridPointsPerAxis, spaceValid, lawRanking));
         v.addAll(Pruners.validate(spec, "spec.pruner", lawForecasts));
         if (checkBaseRun(spec, v) && spec.hasSearchSpace()) {
             v.addAll(

@@ -90,11 +90,9 @@ class StudySpecsTest {
                 StudySpecs.validate(VALID.toBuilder().setSamplerValue(42).build(), 5);
         assertThat(unknown).extracting(FieldViolation::field).containsExactly("spec.sampler");
         assertThat(unknown.get(0).description()).contains("unknown sampler value 42");
-        List<FieldViolation> lawInformed =
-                StudySpecs.validate(
-                        VALID.toBuilder().setSampler(Sampler.SAMPLER_LAW_INFORMED).build(), 5);
-        assertThat(lawInformed.get(0).description())
-                .contains("SAMPLER_LAW_INFORMED is not available yet");
+        List<FieldViolation> agents =
+                StudySpecs.validate(VALID.toBuilder().setSampler(Sampler.SAMPLER_AGENTS).build(), 5);
+        assertThat(agents.get(0).description()).contains("SAMPLER_AGENTS is not available yet");
         for (Sampler runnable :
                 List.of(
                         Sampler.SAMPLER_GRID,
@@ -108,6 +106,38 @@ class StudySpecsTest {
                 .containsExactly("spec.pruner");
         assertThat(fields(VALID.toBuilder().setPruner(Pruner.PRUNER_ASHA).build()))
                 .containsExactly("spec.pruner");
+    }
+
+    @Test
+    void lawInformedSamplingNeedsLawSvcAndAScheduleParameterToChoose() {
+        StudySpec unevaluated = VALID.toBuilder().setSampler(Sampler.SAMPLER_LAW_INFORMED).build();
+        assertThat(StudySpecs.validate(unevaluated, 5, true, true).get(0).description())
+                .contains("spec.base_run.eval_interval > 0");
+        StudySpec law =
+                unevaluated.toBuilder()
+                        .setBaseRun(VALID.getBaseRun().toBuilder().setEvalInterval(25))
+                        .build();
+        List<FieldViolation> withoutLawSvc = StudySpecs.validate(law, 5, true, false);
+        assertThat(withoutLawSvc).extracting(FieldViolation::field).containsExactly("spec.sampler");
+        assertThat(withoutLawSvc.get(0).description()).contains("needs law-svc");
+        assertThat(StudySpecs.validate(law, 5, true, true)).isEmpty();
+
+        StudySpec noSchedule =
+                law.toBuilder()
+                        .setSearchSpace(
+                                SearchSpace.newBuilder()
+                                        .addParameters(
+                                                SearchParameter.newBuilder()
+                                                        .setName("weight_decay")
+                                                        .setFloatDomain(
+                                                                FloatDomain.newBuilder()
+                                                                        .setMin(0)
+                                                                        .setMax(0.3))))
+                        .build();
+        List<FieldViolation> nothingToChoose = StudySpecs.validate(noSchedule, 5, true, true);
+        assertThat(nothingToChoose).extracting(FieldViolation::field).containsExactly("spec.sampler");
+        assertThat(nothingToChoose.get(0).description())
+                .contains("[decay_fraction, learning_rate, schedule, warmup_fraction]");
     }
 
     @Test
