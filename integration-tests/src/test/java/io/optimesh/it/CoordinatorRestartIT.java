@@ -3,15 +3,8 @@ package io.optimesh.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.optimesh.cli.ExampleStudy;
-import io.optimesh.cli.GrpcHealth;
-import io.optimesh.cli.Mesh;
-import io.optimesh.cli.MeshLayout;
-import io.optimesh.cli.MeshPlan;
 import io.optimesh.cli.MeshService;
-import io.optimesh.cli.MeshState;
-import io.optimesh.cli.Processes;
 import io.optimesh.core.events.EventDecoder;
 import io.optimesh.core.events.KeyedEvents;
 import io.optimesh.core.events.Topics;
@@ -37,17 +30,12 @@ import io.optimesh.v1.TrialStarted;
 import io.optimesh.v1.TrialState;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,33 +54,20 @@ class CoordinatorRestartIT {
     private static final int TRIALS = 5;
 
     private static final PrintWriter OUT = new PrintWriter(System.out, true);
-    private static MeshLayout layout;
-    private static MeshPlan plan;
-    private static Mesh mesh;
-    private static MeshState started;
-    /** The coordinator this test started itself after the kill, which the mesh does not know of. */
-    private static Process restarted;
-    private static final List<ManagedChannel> CHANNELS = new ArrayList<>();
+    private static ItMesh mesh;
+    /** One channel for every study call; it reconnects on its own to the restarted coordinator. */
+    private static ManagedChannel coordinator;
 
     @BeforeAll
     static void up() throws IOException {
-        Path home = Path.of(System.getProperty("optimesh.home", "..")).toAbsolutePath().normalize();
-        Path state = home.resolve("integration-tests/target/it-coordinator-restart");
-        deleteRecursively(state);
-        layout = MeshLayout.of(home, state);
-        plan = MeshPlan.of(layout, List.of(MeshService.AGENT_COORDINATOR, MeshService.TRAINER), BASE_PORT, KAFKA_PORT);
-        mesh = new Mesh(OUT, OUT);
-        started = mesh.up(plan, Duration.ofMinutes(3));
+        mesh = ItMesh.up("it-coordinator-restart", List.of(MeshService.AGENT_COORDINATOR, MeshService.TRAINER),
+                BASE_PORT, KAFKA_PORT, Duration.ofMinutes(3), OUT);
     }
 
     @AfterAll
     static void down() {
-        CHANNELS.forEach(ManagedChannel::shutdownNow);
-        if (restarted != null) {
-            Processes.stop(List.of(restarted.toHandle()), Duration.ofSeconds(30));
-        }
         if (mesh != null) {
-            assertThat(mesh.down(layout, Duration.ofSeconds(30))).as("every port is free after down").isTrue();
+            assertThat(mesh.down()).as("every port is free after down").isTrue();
         }
     }
 
@@ -111,14 +86,10 @@ class CoordinatorRestartIT {
                 .setStudyId("restart").setSpec(spec()).build()).getStudy();
         List<Trial> before = awaitATrainingTrial(study.getName());
 
-        ProcessHandle process = started.entry(MeshService.AGENT_COORDINATOR.id())
-                .flatMap(MeshState.Entry::process).orElseThrow();
-        assertThat(process.destroyForcibly()).as("SIGKILL sent").isTrue();
-        process.onExit().get(30, TimeUnit.SECONDS);
-        OUT.printf("Killed the coordinator (pid %d) with trials %s%n", process.pid(), before.stream()
+        OUT.printf("Killing the coordinator with trials %s%n", before.stream()
                 .map(t -> t.getName() + "=" + t.getState()).toList());
-
-        restartCoordinator();
+        mesh.kill(MeshService.AGENT_COORDINATOR);
+        mesh.restart(MeshService.AGENT_COORDINATOR);
         // The create is idempotent on its request id: a client that retries after the crash gets the same study.
         assertThat(studies().createStudy(CreateStudyRequest.newBuilder().setRequestId("restart-it")
                 .setStudyId("restart").setSpec(spec()).build()).getStudy().getName()).isEqualTo(study.getName());
@@ -137,7 +108,7 @@ class CoordinatorRestartIT {
                 assertThat(after.getRun()).as("%s kept its run", t.getName()).isEqualTo(t.getRun());
             }
         }
-        List<Run> runs = TrainerServiceGrpc.newBlockingStub(channel(MeshService.TRAINER))
+        List<Run> runs = TrainerServiceGrpc.newBlockingStub(mesh.channel(MeshService.TRAINER))
                 .listRuns(ListRunsRequest.newBuilder().setPageSize(1000).build()).getRunsList();
         Map<String, List<Run>> runsByTrial = runs.stream().filter(r -> r.getSpec().getTrial().startsWith(study.getName()))
                 .collect(Collectors.groupingBy(r -> r.getSpec().getTrial()));
@@ -148,7 +119,7 @@ class CoordinatorRestartIT {
         // The log, read by any subscriber: each trial created, started and ended exactly once.
         EventDecoder decoder = EventDecoder.of(TrialCreated.getDefaultInstance(), TrialStarted.getDefaultInstance(),
                 TrialEnded.getDefaultInstance(), StudyEnded.getDefaultInstance());
-        List<ConsumerRecord<String, byte[]>> records = KeyedEvents.readUntil(plan.bootstrapServers(), Topics.STUDIES,
+        List<ConsumerRecord<String, byte[]>> records = KeyedEvents.readUntil(mesh.plan.bootstrapServers(), Topics.STUDIES,
                 "restart", r -> decoder.decode(r).filter(StudyEnded.class::isInstance).isPresent(),
                 Duration.ofMinutes(1));
         Map<Class<?>, Map<String, Long>> perTrial = records.stream().map(r -> decoder.decode(r).orElse(null))
@@ -203,44 +174,11 @@ class CoordinatorRestartIT {
         throw new AssertionError(study + " did not end within 4 minutes of the restart");
     }
 
-    /** Starts the coordinator again as the mesh starts it, and waits until it serves (its log replayed). */
-    private static void restartCoordinator() throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        MeshService coordinator = MeshService.AGENT_COORDINATOR;
-        restarted = Processes.startDetached(plan.command(coordinator, java), plan.environment(coordinator),
-                layout.stateDir(), layout.logFile(coordinator.id()));
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        try (GrpcHealth health = new GrpcHealth(MeshPlan.HOST, plan.port(coordinator))) {
-            while (health.check(Duration.ofSeconds(2)) != GrpcHealth.Result.SERVING) {
-                assertThat(restarted.isAlive()).as("the restarted coordinator runs; see %s",
-                        layout.logFile(coordinator.id())).isTrue();
-                assertThat(System.nanoTime()).as("the restarted coordinator serves within 2 minutes")
-                        .isLessThan(deadline);
-                Thread.sleep(250);
-            }
-        }
-    }
-
     private static StudyServiceBlockingStub studies() {
-        return StudyServiceGrpc.newBlockingStub(channel(MeshService.AGENT_COORDINATOR))
+        if (coordinator == null) {
+            coordinator = mesh.channel(MeshService.AGENT_COORDINATOR);
+        }
+        return StudyServiceGrpc.newBlockingStub(coordinator)
                 .withDeadlineAfter(30, TimeUnit.SECONDS);
-    }
-
-    private static ManagedChannel channel(MeshService service) {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(MeshPlan.HOST, plan.port(service)).usePlaintext()
-                .build();
-        CHANNELS.add(channel);
-        return channel;
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Iterator<Path> it = paths.sorted(Comparator.reverseOrder()).iterator(); it.hasNext(); ) {
-                Files.delete(it.next());
-            }
-        }
     }
 }

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.optimesh.cli.Mesh;
-import io.optimesh.cli.MeshLayout;
-import io.optimesh.cli.MeshPlan;
 import io.optimesh.cli.MeshService;
 import io.optimesh.cli.OptimeshCommand;
 import java.io.IOException;
@@ -15,7 +12,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -35,36 +31,25 @@ class LawCliIT {
     private static final int KAFKA_PORT = 19192;
     private static final PrintWriter OUT = new PrintWriter(System.out, true);
 
-    private static Path home;
-    private static MeshLayout layout;
-    private static Mesh mesh;
+    private static ItMesh mesh;
 
     @TempDir
     static Path dir;
 
     @BeforeAll
     static void up() throws IOException {
-        home = Path.of(System.getProperty("optimesh.home", "..")).toAbsolutePath().normalize();
-        Path state = home.resolve("integration-tests/target/it-law-cli");
-        if (Files.exists(state)) {
-            try (Stream<Path> paths = Files.walk(state)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        layout = MeshLayout.of(home, state);
-        mesh = new Mesh(OUT, OUT);
-        mesh.up(MeshPlan.of(layout, List.of(MeshService.LAW), BASE_PORT, KAFKA_PORT), Duration.ofMinutes(4));
+        mesh = ItMesh.up("it-law-cli", List.of(MeshService.LAW), BASE_PORT, KAFKA_PORT, Duration.ofMinutes(4), OUT);
     }
 
     @AfterAll
     static void down() {
         if (mesh != null) {
-            assertThat(mesh.down(layout, Duration.ofSeconds(30))).isTrue();
+            assertThat(mesh.down()).isTrue();
         }
     }
 
     private static Path curves() {
-        Path shared = home.resolveSibling("shared").resolve("data").resolve("mpl-curves").resolve("400");
+        Path shared = mesh.home.resolveSibling("shared").resolve("data").resolve("mpl-curves").resolve("400");
         return Files.isDirectory(shared) ? shared
                 : Path.of(System.getProperty("optimesh.mpl-curves", "/work/shared/data/mpl-curves")).resolve("400");
     }
@@ -92,7 +77,7 @@ class LawCliIT {
         CommandLine cli = OptimeshCommand.commandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        String[] all = Stream.concat(Stream.of(args), Stream.of("--state-dir", layout.stateDir().toString()))
+        String[] all = Stream.concat(Stream.of(args), Stream.of("--state-dir", mesh.layout.stateDir().toString()))
                 .toArray(String[]::new);
         int status = cli.execute(all);
         OUT.println("$ optimesh " + String.join(" ", args) + "\n" + out + err);

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.google.protobuf.Message;
 import com.google.rpc.BadRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -18,8 +17,6 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import io.optimesh.cli.ExampleStudy;
-import io.optimesh.cli.Mesh;
-import io.optimesh.cli.MeshLayout;
 import io.optimesh.cli.MeshPlan;
 import io.optimesh.cli.MeshService;
 import io.optimesh.core.events.CloudEventHeaders;
@@ -66,21 +63,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,27 +93,19 @@ class MeshIT {
     private static final int KAFKA_PORT = 19092;
 
     private static final PrintWriter OUT = new PrintWriter(System.out, true);
-    private static MeshLayout layout;
+    private static ItMesh mesh;
     private static MeshPlan plan;
-    private static Mesh mesh;
-    private static final List<ManagedChannel> CHANNELS = new ArrayList<>();
 
     @BeforeAll
     static void up() throws IOException {
-        Path home = Path.of(System.getProperty("optimesh.home", "..")).toAbsolutePath().normalize();
-        Path state = home.resolve("integration-tests/target/it-mesh");
-        deleteRecursively(state);
-        layout = MeshLayout.of(home, state);
-        plan = MeshPlan.of(layout, List.of(MeshService.values()), BASE_PORT, KAFKA_PORT);
-        mesh = new Mesh(OUT, OUT);
-        mesh.up(plan, Duration.ofMinutes(5));
+        mesh = ItMesh.up("it-mesh", List.of(MeshService.values()), BASE_PORT, KAFKA_PORT, Duration.ofMinutes(5), OUT);
+        plan = mesh.plan;
     }
 
     @AfterAll
     static void down() {
-        CHANNELS.forEach(ManagedChannel::shutdownNow);
         if (mesh != null) {
-            assertThat(mesh.down(layout, Duration.ofSeconds(30))).as("every port is free after down").isTrue();
+            assertThat(mesh.down()).as("every port is free after down").isTrue();
             for (int port : plan.ports().values()) {
                 assertThat(isFree(port)).as("port %d after down", port).isTrue();
             }
@@ -333,10 +319,7 @@ class MeshIT {
     }
 
     private static ManagedChannel channel(MeshService service) {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(MeshPlan.HOST, plan.port(service)).usePlaintext()
-                .build();
-        CHANNELS.add(channel);
-        return channel;
+        return mesh.channel(service);
     }
 
     private static boolean isFree(int port) {
@@ -344,17 +327,6 @@ class MeshIT {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Iterator<Path> it = paths.sorted(Comparator.reverseOrder()).iterator(); it.hasNext(); ) {
-                Files.delete(it.next());
-            }
         }
     }
 }

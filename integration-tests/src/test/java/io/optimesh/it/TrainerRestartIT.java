@@ -4,15 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.Message;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.optimesh.cli.GrpcHealth;
-import io.optimesh.cli.Mesh;
-import io.optimesh.cli.MeshLayout;
-import io.optimesh.cli.MeshPlan;
 import io.optimesh.cli.MeshService;
-import io.optimesh.cli.MeshState;
-import io.optimesh.cli.Processes;
 import io.optimesh.core.events.EventDecoder;
 import io.optimesh.core.events.KeyedEvents;
 import io.optimesh.core.events.Topics;
@@ -47,7 +39,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -75,33 +66,18 @@ class TrainerRestartIT {
     private static final long CHECKPOINT_INTERVAL = 40;
 
     private static final PrintWriter OUT = new PrintWriter(System.out, true);
-    private static MeshLayout layout;
-    private static MeshPlan plan;
-    private static Mesh mesh;
-    private static MeshState started;
-    /** The trainer this test started itself after the kill, which the mesh does not know of. */
-    private static Process restarted;
-    private static final List<ManagedChannel> CHANNELS = new ArrayList<>();
+    private static ItMesh mesh;
 
     @BeforeAll
     static void up() throws IOException {
-        Path home = Path.of(System.getProperty("optimesh.home", "..")).toAbsolutePath().normalize();
-        Path state = home.resolve("integration-tests/target/it-trainer-restart");
-        deleteRecursively(state);
-        layout = MeshLayout.of(home, state);
-        plan = MeshPlan.of(layout, List.of(MeshService.TRAINER, MeshService.OPTIMIZER), BASE_PORT, KAFKA_PORT);
-        mesh = new Mesh(OUT, OUT);
-        started = mesh.up(plan, Duration.ofMinutes(3));
+        mesh = ItMesh.up("it-trainer-restart", List.of(MeshService.TRAINER, MeshService.OPTIMIZER), BASE_PORT,
+                KAFKA_PORT, Duration.ofMinutes(3), OUT);
     }
 
     @AfterAll
     static void down() {
-        CHANNELS.forEach(ManagedChannel::shutdownNow);
-        if (restarted != null) {
-            Processes.stop(List.of(restarted.toHandle()), Duration.ofSeconds(30));
-        }
         if (mesh != null) {
-            assertThat(mesh.down(layout, Duration.ofSeconds(30))).as("every port is free after down").isTrue();
+            assertThat(mesh.down()).as("every port is free after down").isTrue();
         }
     }
 
@@ -130,14 +106,9 @@ class TrainerRestartIT {
         Run crashed = trainer.createRun(CreateRunRequest.newBuilder().setRunId("killed").setSpec(spec()).build())
                 .getRun();
         long killedAfter = awaitFirstCheckpoint(trainer, crashed.getName());
-        ProcessHandle process = started.entry(MeshService.TRAINER.id()).flatMap(MeshState.Entry::process)
-                .orElseThrow();
-        assertThat(process.destroyForcibly()).as("SIGKILL sent").isTrue();
-        process.onExit().get(30, TimeUnit.SECONDS);
-        OUT.printf("Killed the trainer (pid %d) with %s at step %d or later%n", process.pid(), crashed.getName(),
-                killedAfter);
-
-        restartTrainer();
+        OUT.printf("Killing the trainer with %s at step %d or later%n", crashed.getName(), killedAfter);
+        mesh.kill(MeshService.TRAINER);
+        mesh.restart(MeshService.TRAINER);
         trainer = trainer();
         Run recovered = trainer.getRun(GetRunRequest.newBuilder().setName(crashed.getName()).build()).getRun();
         assertThat(recovered.getState()).isEqualTo(RunState.RUN_STATE_STOPPED);
@@ -274,7 +245,7 @@ class TrainerRestartIT {
         EventDecoder decoder = EventDecoder.of(RunStarted.getDefaultInstance(),
                 RunMetricsReported.getDefaultInstance(), RunFinished.getDefaultInstance());
         List<Map<Long, Double>> executions = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> record : KeyedEvents.readUntil(plan.bootstrapServers(), Topics.RUNS,
+        for (ConsumerRecord<String, byte[]> record : KeyedEvents.readUntil(mesh.plan.bootstrapServers(), Topics.RUNS,
                 runId, r -> decoder.decode(r).filter(RunFinished.class::isInstance).isPresent(),
                 Duration.ofMinutes(1))) {
             Message event = decoder.decode(record).orElse(null);
@@ -289,37 +260,7 @@ class TrainerRestartIT {
         return executions;
     }
 
-    /** Starts trainer-svc again as the mesh starts it, on the same state directory, and waits until it serves. */
-    private static void restartTrainer() throws IOException, InterruptedException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        restarted = Processes.startDetached(plan.command(MeshService.TRAINER, java),
-                plan.environment(MeshService.TRAINER), layout.stateDir(), layout.logFile(MeshService.TRAINER.id()));
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        try (GrpcHealth health = new GrpcHealth(MeshPlan.HOST, plan.port(MeshService.TRAINER))) {
-            while (health.check(Duration.ofSeconds(2)) != GrpcHealth.Result.SERVING) {
-                assertThat(restarted.isAlive()).as("the restarted trainer runs; see %s",
-                        layout.logFile(MeshService.TRAINER.id())).isTrue();
-                assertThat(System.nanoTime()).as("the restarted trainer serves within 2 minutes").isLessThan(deadline);
-                Thread.sleep(250);
-            }
-        }
-    }
-
     static TrainerServiceBlockingStub trainer() {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(MeshPlan.HOST, plan.port(MeshService.TRAINER))
-                .usePlaintext().build();
-        CHANNELS.add(channel);
-        return TrainerServiceGrpc.newBlockingStub(channel);
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Iterator<Path> it = paths.sorted(Comparator.reverseOrder()).iterator(); it.hasNext(); ) {
-                Files.delete(it.next());
-            }
-        }
+        return TrainerServiceGrpc.newBlockingStub(mesh.channel(MeshService.TRAINER));
     }
 }
